@@ -1,0 +1,154 @@
+"""The storage contract every backend implements.
+
+A storage keeps studies and their trials. Everything it keeps is JSON-serialisable (no
+pickles), so a database can be read from any language and loading a study never runs code.
+
+Trials are written by their owner only (the worker running them); one call to
+:meth:`BaseStorage.update_trial` is one transaction. Readers get immutable ``FrozenTrial``
+objects; ``get_all_trials`` may serve them from a cache kept current incrementally.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import math
+from collections.abc import Container, Mapping, Sequence
+from typing import Any
+
+from trimtab.distributions import BaseDistribution
+from trimtab.trial import FrozenTrial, StudyDirection, StudySummary, TrialState
+
+
+def check_json(kind: str, key: str, value: Any) -> None:
+    """Raise ``ValueError`` unless ``value`` can be stored as strict JSON."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{kind} {key!r}={value!r} cannot be stored: values must be JSON-serialisable "
+            f"(None, bool, finite int/float, str, and lists/dicts of them); {exc}"
+        ) from None
+
+
+def encode_float(x: float) -> float | str:
+    """Floats as strict JSON: non-finite numbers become the strings 'NaN', 'Infinity'..."""
+    if math.isfinite(x):
+        return x
+    return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+
+
+def decode_float(x: float | str) -> float:
+    return float(x)
+
+
+class BaseStorage(abc.ABC):
+    """Where studies and trials live. See the module docstring for the contract."""
+
+    # ---- studies -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        """Create a study and return its id; ``DuplicatedStudyError`` if the name is taken."""
+
+    @abc.abstractmethod
+    def delete_study(self, study_id: int) -> None:
+        """Delete a study and all its trials."""
+
+    @abc.abstractmethod
+    def get_study_id_from_name(self, study_name: str) -> int:
+        """``StudyNotFoundError`` if there is no such study."""
+
+    @abc.abstractmethod
+    def get_study_name_from_id(self, study_id: int) -> str: ...
+
+    @abc.abstractmethod
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]: ...
+
+    @abc.abstractmethod
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None: ...
+
+    @abc.abstractmethod
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None: ...
+
+    @abc.abstractmethod
+    def get_all_studies(self) -> list[StudySummary]:
+        """One summary per study: counts by state and the best trial (first objective)."""
+
+    # ---- trials --------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_new_trial(
+        self, study_id: int, template: FrozenTrial | None = None
+    ) -> FrozenTrial:
+        """Add a trial numbered after every other trial of the study.
+
+        Without a template the trial is RUNNING and started now. With one, its state, params,
+        values, attributes and times are copied (for enqueued WAITING trials and
+        ``add_trial``). Returns the stored record.
+        """
+
+    @abc.abstractmethod
+    def pop_waiting_trial(self, study_id: int) -> FrozenTrial | None:
+        """Atomically turn the oldest WAITING trial into RUNNING and return it.
+
+        Hands out every WAITING trial exactly once, also across processes.
+        """
+
+    @abc.abstractmethod
+    def update_trial(
+        self,
+        trial_id: int,
+        *,
+        state: TrialState | None = None,
+        values: Sequence[float] | None = None,
+        params: Mapping[str, Any] | None = None,
+        distributions: Mapping[str, BaseDistribution] | None = None,
+        intermediate_values: Mapping[int, float] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+        fail_reason: Mapping[str, str] | None = None,
+    ) -> FrozenTrial:
+        """Merge the given fields into an unfinished trial, in one transaction.
+
+        Mappings are merged key by key into what is stored. Setting a finished ``state``
+        stamps ``datetime_complete``. Raises ``UpdateFinishedTrialError`` if the trial has
+        already finished, ``KeyError`` if it does not exist.
+        """
+
+    @abc.abstractmethod
+    def get_trial(self, trial_id: int) -> FrozenTrial: ...
+
+    @abc.abstractmethod
+    def get_all_trials(
+        self, study_id: int, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        """Every trial of the study in number order, optionally only those in ``states``."""
+
+    def get_n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
+        return len(self.get_all_trials(study_id, states))
+
+    # ---- claims --------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def claim(self, study_id: int, key: str) -> bool:
+        """Atomically reserve ``key`` within the study; ``False`` if it was already taken.
+
+        Samplers use claims to hand something out exactly once across processes (a grid
+        point, a retry).
+        """
+
+    @abc.abstractmethod
+    def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
+        """Every claimed key of the study that starts with ``prefix``."""
+
+    def remove_session(self) -> None:  # noqa: B027 - optional hook
+        """Release connections (called before a process forks or exits)."""

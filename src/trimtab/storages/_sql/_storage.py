@@ -1,0 +1,443 @@
+"""SQL storage through SQLAlchemy 2: SQLite embedded by default, any SQLAlchemy URL otherwise.
+
+Reads are incremental: per study, the storage remembers the highest change number (``seq``) it
+has seen and fetches only rows stamped above it. Every write is one transaction that first
+bumps ``studies.seq``; that statement also serialises writers of one study (SQLite takes the
+database write lock with ``BEGIN IMMEDIATE``; other databases lock the study row), so change
+numbers are handed out in commit order and a reader never skips a committed change.
+
+SQLite runs in WAL mode with ``synchronous=NORMAL``: a killed process loses nothing it
+committed (a power cut may lose the last commits). WAL needs a local file system.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+import uuid
+from collections.abc import Container, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from trimtab.distributions import BaseDistribution, distribution_from_json
+from trimtab.exceptions import (
+    DuplicatedStudyError,
+    StorageError,
+    StudyNotFoundError,
+    UpdateFinishedTrialError,
+)
+from trimtab.storages._base import BaseStorage, check_json, encode_float
+from trimtab.storages._sql import _migrate
+from trimtab.storages._sql._schema import claims, studies, trials
+from trimtab.trial import FrozenTrial, StudyDirection, StudySummary, TrialState
+from trimtab.trial._best import best_single
+
+_UTC = datetime.timezone.utc
+_FINISHED = ("COMPLETE", "PRUNED", "FAILED")
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False)
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(_UTC).replace(tzinfo=None)
+
+
+def _aware(dt: datetime.datetime | None) -> datetime.datetime | None:
+    return None if dt is None else dt.replace(tzinfo=_UTC)
+
+
+class _Cache:
+    __slots__ = ("seq", "trials")
+
+    def __init__(self) -> None:
+        self.seq = -1
+        self.trials: list[FrozenTrial | None] = []
+
+
+class SQLStorage(BaseStorage):
+    """Studies in a SQL database, e.g. ``SQLStorage("sqlite:///runs.db")``."""
+
+    def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None) -> None:
+        try:
+            parsed = sa.engine.make_url(url)
+        except sa.exc.ArgumentError:
+            raise StorageError(
+                f"storage={url!r} is not a database URL; expected e.g. 'sqlite:///runs.db' "
+                "or 'postgresql+psycopg://user@host/db'"
+            ) from None
+        self.url = url
+        kwargs = dict(engine_kwargs or {})
+        is_sqlite = parsed.get_backend_name() == "sqlite"
+        if is_sqlite:
+            db = parsed.database
+            if db and db != ":memory:" and not db.startswith("file:"):
+                parent = Path(db).expanduser().resolve().parent
+                if not parent.is_dir():
+                    raise StorageError(
+                        f"storage={url!r} cannot be opened: directory {str(parent)!r} does not "
+                        "exist; create it first or choose another path"
+                    )
+            kwargs.setdefault("connect_args", {}).setdefault("timeout", 60.0)
+        try:
+            self._engine = sa.create_engine(url, **kwargs)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+            raise StorageError(f"storage={url!r} cannot be opened: {exc}") from None
+        if is_sqlite:
+            _configure_sqlite(self._engine)
+        self._write = self._engine.execution_options(trimtab_write=True)
+        try:
+            _migrate.ensure_schema(self._write, url)
+        except sa.exc.DBAPIError as exc:
+            raise StorageError(f"storage={url!r} cannot be opened: {exc.orig}") from None
+        self._lock = threading.RLock()
+        self._caches: dict[int, _Cache] = {}
+        self._dist_cache: dict[str, dict[str, BaseDistribution]] = {}
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Run pending schema migrations (see ``trimtab storage upgrade``)."""
+        return _migrate.upgrade_schema(self._write)
+
+    def remove_session(self) -> None:
+        self._engine.dispose(close=False)
+
+    # ---- rows ----------------------------------------------------------------------------
+
+    def _distributions(self, text: str) -> dict[str, BaseDistribution]:
+        dists = self._dist_cache.get(text)
+        if dists is None:
+            dists = {k: distribution_from_json(v) for k, v in json.loads(text).items()}
+            if len(self._dist_cache) < 10_000:
+                self._dist_cache[text] = dists
+        return dists
+
+    def _frozen(self, row: sa.Row[Any]) -> FrozenTrial:
+        m = row._mapping
+        values = m["values"]
+        fail = m["fail_reason"]
+        return FrozenTrial(
+            number=m["number"],
+            state=TrialState[m["state"]],
+            values=None if values is None else [float(v) for v in json.loads(values)],
+            params=json.loads(m["params"]),
+            distributions=self._distributions(m["distributions"]),
+            user_attrs=json.loads(m["user_attrs"]),
+            system_attrs=json.loads(m["system_attrs"]),
+            intermediate_values={
+                int(k): float(v) for k, v in json.loads(m["intermediate_values"]).items()
+            },
+            datetime_start=_aware(m["datetime_start"]),
+            datetime_complete=_aware(m["datetime_complete"]),
+            fail_reason=None if fail is None else json.loads(fail),
+            trial_id=m["trial_id"],
+        )
+
+    def _bump(self, conn: sa.Connection, study_id: int, new_trial: bool = False) -> tuple[int, int]:
+        values: dict[str, Any] = {"seq": studies.c.seq + 1}
+        if new_trial:
+            values["n_trials"] = studies.c.n_trials + 1
+        row = conn.execute(
+            sa.update(studies).where(studies.c.study_id == study_id).values(**values)
+            .returning(studies.c.seq, studies.c.n_trials)
+        ).one_or_none()
+        if row is None:
+            raise StudyNotFoundError(f"no study with study_id={study_id}")
+        return int(row[0]), int(row[1])
+
+    # ---- studies -------------------------------------------------------------------------
+
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        name = study_name or f"no-name-{uuid.uuid4()}"
+        try:
+            with self._write.begin() as conn:
+                return int(conn.execute(
+                    sa.insert(studies).values(
+                        study_name=name, directions=_dumps([d.name for d in directions]),
+                        user_attrs="{}", system_attrs="{}", seq=0, n_trials=0,
+                        datetime_created=_now(),
+                    ).returning(studies.c.study_id)
+                ).scalar_one())
+        except sa.exc.IntegrityError:
+            raise DuplicatedStudyError(
+                f"study_name={name!r} already exists in {self.url!r}; pass "
+                "load_if_exists=True to load it, or choose another name"
+            ) from None
+
+    def delete_study(self, study_id: int) -> None:
+        with self._write.begin() as conn:
+            self._bump(conn, study_id)
+            conn.execute(sa.delete(claims).where(claims.c.study_id == study_id))
+            conn.execute(sa.delete(trials).where(trials.c.study_id == study_id))
+            conn.execute(sa.delete(studies).where(studies.c.study_id == study_id))
+        with self._lock:
+            self._caches.pop(study_id, None)
+
+    def _study_row(self, study_id: int) -> sa.Row[Any]:
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(studies).where(studies.c.study_id == study_id)).first()
+        if row is None:
+            raise StudyNotFoundError(f"no study with study_id={study_id}")
+        return row
+
+    def get_study_id_from_name(self, study_name: str) -> int:
+        with self._engine.connect() as conn:
+            sid = conn.execute(
+                sa.select(studies.c.study_id).where(studies.c.study_name == study_name)
+            ).scalar()
+            if sid is None:
+                known = conn.execute(
+                    sa.select(studies.c.study_name).order_by(studies.c.study_id).limit(10)
+                ).scalars().all()
+                raise StudyNotFoundError(
+                    f"study_name={study_name!r} does not exist in {self.url!r}; existing "
+                    f"studies: {list(known)!r}"
+                )
+        return int(sid)
+
+    def get_study_name_from_id(self, study_id: int) -> str:
+        return str(self._study_row(study_id).study_name)
+
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        names = json.loads(self._study_row(study_id).directions)
+        return [StudyDirection[n] for n in names]
+
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        return dict(json.loads(self._study_row(study_id).user_attrs))
+
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        return dict(json.loads(self._study_row(study_id).system_attrs))
+
+    def _set_study_attr(self, column: str, study_id: int, key: str, value: Any) -> None:
+        with self._write.begin() as conn:
+            self._bump(conn, study_id)
+            col = studies.c[column]
+            current = json.loads(
+                conn.execute(sa.select(col).where(studies.c.study_id == study_id)).scalar_one()
+            )
+            current[key] = value
+            conn.execute(
+                sa.update(studies).where(studies.c.study_id == study_id)
+                .values({column: _dumps(current)})
+            )
+
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_json("user attribute", key, value)
+        self._set_study_attr("user_attrs", study_id, key, value)
+
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_json("system attribute", key, value)
+        self._set_study_attr("system_attrs", study_id, key, value)
+
+    def get_all_studies(self) -> list[StudySummary]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(studies).order_by(studies.c.study_id)).all()
+        out = []
+        for row in rows:
+            sid = int(row.study_id)
+            ts = self.get_all_trials(sid)
+            directions = [StudyDirection[n] for n in json.loads(row.directions)]
+            counts: dict[str, int] = {}
+            for t in ts:
+                counts[t.state.name] = counts.get(t.state.name, 0) + 1
+            out.append(StudySummary(
+                study_id=sid, study_name=row.study_name, directions=directions,
+                n_trials=len(ts), n_trials_by_state=counts,
+                best_trial=best_single(ts, directions[0]),
+                datetime_created=_aware(row.datetime_created),
+                user_attrs=json.loads(row.user_attrs),
+                system_attrs=json.loads(row.system_attrs),
+            ))
+        return out
+
+    # ---- trials --------------------------------------------------------------------------
+
+    def create_new_trial(
+        self, study_id: int, template: FrozenTrial | None = None
+    ) -> FrozenTrial:
+        t = template
+        row: dict[str, Any] = {"study_id": study_id}
+        if t is None:
+            row.update(state="RUNNING", values=None, params="{}", distributions="{}",
+                       user_attrs="{}", system_attrs="{}", intermediate_values="{}",
+                       fail_reason=None, datetime_start=_now(), datetime_complete=None)
+        else:
+            for k, v in t.user_attrs.items():
+                check_json("user attribute", k, v)
+            for k, v in t.system_attrs.items():
+                check_json("system attribute", k, v)
+            row.update(
+                state=t.state.name,
+                values=None if t.values is None else _dumps([encode_float(v) for v in t.values]),
+                params=_dumps(dict(t.params)),
+                distributions=_dumps({k: d.to_json() for k, d in t.distributions.items()}),
+                user_attrs=_dumps(dict(t.user_attrs)),
+                system_attrs=_dumps(dict(t.system_attrs)),
+                intermediate_values=_dumps(
+                    {str(s): encode_float(v) for s, v in t.intermediate_values.items()}),
+                fail_reason=None if t.fail_reason is None else _dumps(dict(t.fail_reason)),
+                datetime_start=None if t.datetime_start is None
+                else t.datetime_start.astimezone(_UTC).replace(tzinfo=None),
+                datetime_complete=None if t.datetime_complete is None
+                else t.datetime_complete.astimezone(_UTC).replace(tzinfo=None),
+            )
+        with self._write.begin() as conn:
+            seq, n = self._bump(conn, study_id, new_trial=True)
+            row.update(number=n - 1, seq=seq)
+            stored = conn.execute(sa.insert(trials).values(**row).returning(trials)).one()
+        return self._frozen(stored)
+
+    def pop_waiting_trial(self, study_id: int) -> FrozenTrial | None:
+        waiting = (trials.c.study_id == study_id) & (trials.c.state == "WAITING")
+        with self._engine.connect() as conn:  # cheap check before taking the write lock
+            if conn.execute(sa.select(trials.c.trial_id).where(waiting).limit(1)).first() is None:
+                return None
+        with self._write.begin() as conn:
+            seq, _ = self._bump(conn, study_id)
+            trial_id = conn.execute(
+                sa.select(trials.c.trial_id).where(waiting).order_by(trials.c.number).limit(1)
+                .with_for_update(skip_locked=True)
+            ).scalar()
+            if trial_id is None:
+                return None
+            stored = conn.execute(
+                sa.update(trials).where(trials.c.trial_id == trial_id)
+                .values(state="RUNNING", datetime_start=_now(), seq=seq).returning(trials)
+            ).one()
+        return self._frozen(stored)
+
+    def update_trial(
+        self,
+        trial_id: int,
+        *,
+        state: TrialState | None = None,
+        values: Sequence[float] | None = None,
+        params: Mapping[str, Any] | None = None,
+        distributions: Mapping[str, BaseDistribution] | None = None,
+        intermediate_values: Mapping[int, float] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+        fail_reason: Mapping[str, str] | None = None,
+    ) -> FrozenTrial:
+        for k, v in (user_attrs or {}).items():
+            check_json("user attribute", k, v)
+        for k, v in (system_attrs or {}).items():
+            check_json("system attribute", k, v)
+        with self._write.begin() as conn:
+            old = conn.execute(sa.select(trials).where(trials.c.trial_id == trial_id)).first()
+            if old is None:
+                raise KeyError(f"no trial with trial_id={trial_id}")
+            if old.state in _FINISHED:
+                raise UpdateFinishedTrialError(
+                    f"trial {old.number} is already {old.state}; a finished trial cannot be "
+                    "changed"
+                )
+            seq, _ = self._bump(conn, old.study_id)
+            new: dict[str, Any] = {"seq": seq}
+            if state is not None:
+                new["state"] = state.name
+                if state.is_finished():
+                    new["datetime_complete"] = _now()
+                if old.state == "WAITING" and state == TrialState.RUNNING:
+                    new["datetime_start"] = _now()
+            if values is not None:
+                new["values"] = _dumps([encode_float(v) for v in values])
+            if params:
+                new["params"] = _dumps({**json.loads(old.params), **params})
+            if distributions:
+                merged = {**json.loads(old.distributions),
+                          **{k: d.to_json() for k, d in distributions.items()}}
+                new["distributions"] = _dumps(merged)
+            if intermediate_values:
+                iv = json.loads(old.intermediate_values)
+                iv.update({str(s): encode_float(v) for s, v in intermediate_values.items()})
+                new["intermediate_values"] = _dumps(iv)
+            if user_attrs:
+                new["user_attrs"] = _dumps({**json.loads(old.user_attrs), **user_attrs})
+            if system_attrs:
+                new["system_attrs"] = _dumps({**json.loads(old.system_attrs), **system_attrs})
+            if fail_reason is not None:
+                new["fail_reason"] = _dumps(dict(fail_reason))
+            stored = conn.execute(
+                sa.update(trials).where(trials.c.trial_id == trial_id).values(**new)
+                .returning(trials)
+            ).one()
+        return self._frozen(stored)
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(trials).where(trials.c.trial_id == trial_id)).first()
+        if row is None:
+            raise KeyError(f"no trial with trial_id={trial_id}")
+        return self._frozen(row)
+
+    def get_all_trials(
+        self, study_id: int, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        with self._lock:
+            cache = self._caches.get(study_id)
+            if cache is None:
+                self._study_row(study_id)  # StudyNotFoundError for an unknown id
+                cache = self._caches[study_id] = _Cache()
+            with self._engine.connect() as conn:
+                rows = conn.execute(
+                    sa.select(trials)
+                    .where((trials.c.study_id == study_id) & (trials.c.seq > cache.seq))
+                    .order_by(trials.c.seq)
+                ).all()
+            cached = cache.trials
+            for row in rows:
+                t = self._frozen(row)
+                if t.number >= len(cached):
+                    cached.extend([None] * (t.number + 1 - len(cached)))
+                cached[t.number] = t
+                cache.seq = max(cache.seq, int(row.seq))
+            if states is None:
+                return [t for t in cached if t is not None]
+            return [t for t in cached if t is not None and t.state in states]
+
+    # ---- claims --------------------------------------------------------------------------
+
+    def claim(self, study_id: int, key: str) -> bool:
+        try:
+            with self._write.begin() as conn:
+                self._bump(conn, study_id)
+                conn.execute(sa.insert(claims).values(
+                    study_id=study_id, key=key, datetime_created=_now()))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
+        with self._engine.connect() as conn:
+            keys = conn.execute(
+                sa.select(claims.c.key).where(
+                    (claims.c.study_id == study_id) & claims.c.key.startswith(prefix, autoescape=True)
+                )
+            ).scalars().all()
+        return set(keys)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    """WAL, foreign keys, and BEGIN IMMEDIATE for writes (so writers queue instead of
+    failing to upgrade a read lock)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # transactions are begun explicitly below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get("trimtab_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

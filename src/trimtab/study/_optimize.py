@@ -1,0 +1,159 @@
+"""The ``optimize`` loop: ask, run the objective, tell, call back; until a stop condition."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from trimtab._logging import get_logger
+from trimtab.exceptions import SearchSpaceExhausted, TrialPruned
+from trimtab.study._trial import Trial
+from trimtab.trial import FrozenTrial, StudyDirection, TrialState
+
+if TYPE_CHECKING:
+    from trimtab.study._study import Callback, ObjectiveFunc, Study
+
+_logger = get_logger(__name__)
+
+
+def _check_args(
+    func: Any, n_trials: Any, timeout: Any, catch: Any, callbacks: Any
+) -> tuple[tuple[type[BaseException], ...], list[Callback]]:
+    if not callable(func):
+        raise TypeError(f"func={func!r} must be callable: def objective(trial) -> float")
+    if n_trials is not None and (
+        isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0
+    ):
+        raise ValueError(f"n_trials={n_trials!r} must be an integer >= 0, or None for no limit")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
+    ):
+        raise ValueError(f"timeout={timeout!r} must be a number of seconds > 0, or None")
+    if isinstance(catch, type):
+        catch = (catch,)
+    catch = tuple(catch)
+    for c in catch:
+        if not (isinstance(c, type) and issubclass(c, BaseException)):
+            raise TypeError(f"catch entry {c!r} must be an exception class")
+    cbs = list(callbacks or [])
+    for cb in cbs:
+        if not callable(cb):
+            raise TypeError(f"callback {cb!r} must be callable as callback(study, frozen_trial)")
+    return catch, cbs
+
+
+class _Best:
+    """The best value this loop has seen, for log lines (no storage read per trial)."""
+
+    def __init__(self, study: Study) -> None:
+        self.single = len(study.directions) == 1
+        self.maximize = self.single and study.directions[0] == StudyDirection.MAXIMIZE
+        self.number: int | None = None
+        self.value = 0.0
+        if self.single:
+            try:
+                best = study.best_trial
+            except ValueError:
+                return
+            self.number, self.value = best.number, float(best.value or 0.0)
+
+    def update(self, t: FrozenTrial) -> None:
+        if not self.single or t.state != TrialState.COMPLETE or t.values is None:
+            return
+        v = t.values[0]
+        if self.number is None or (v > self.value if self.maximize else v < self.value):
+            self.number, self.value = t.number, v
+
+
+def run_optimize(
+    study: Study,
+    func: ObjectiveFunc,
+    n_trials: int | None,
+    timeout: float | None,
+    catch: Iterable[type[Exception]] | type[Exception],
+    callbacks: Iterable[Callback] | None,
+    gc_after_trial: bool,
+    show_progress_bar: bool,
+) -> None:
+    catch_types, cbs = _check_args(func, n_trials, timeout, catch, callbacks)
+    study._stop_flag = False
+    start = time.monotonic()
+    best = _Best(study)
+    bar = None
+    if show_progress_bar:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_trials if n_trials is not None else None, desc="trials",
+                   unit="trial", dynamic_ncols=True)
+    done = 0
+    try:
+        while not study._stop_flag:
+            if n_trials is not None and done >= n_trials:
+                break
+            if timeout is not None and time.monotonic() - start >= timeout:
+                break
+            try:
+                trial = study.ask()
+            except SearchSpaceExhausted as exc:
+                _logger.info("stopping: %s", exc)
+                break
+            frozen = _run_trial(study, func, trial, catch_types)
+            done += 1
+            if frozen is None:  # KeyboardInterrupt
+                break
+            best.update(frozen)
+            if bar is not None:
+                bar.update(1)
+                if best.number is not None:
+                    bar.set_postfix(best=f"{best.value:.6g}", trial=best.number)
+            else:
+                _log_trial(frozen, best)
+            for cb in cbs:
+                cb(study, frozen)
+            if gc_after_trial:
+                gc.collect()
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _run_trial(
+    study: Study, func: ObjectiveFunc, trial: Trial, catch: tuple[type[BaseException], ...]
+) -> FrozenTrial | None:
+    from trimtab.study._study import failure
+
+    try:
+        result = func(trial)
+    except TrialPruned:
+        return study.tell(trial, state=TrialState.PRUNED)
+    except KeyboardInterrupt as exc:
+        study.tell(trial, state=TrialState.FAILED, fail_reason=failure(exc))
+        _logger.warning(
+            "interrupted: trial %d marked FAILED; every earlier trial is kept in the study",
+            trial.number,
+        )
+        return None
+    except BaseException as exc:
+        frozen = study.tell(trial, state=TrialState.FAILED, fail_reason=failure(exc))
+        if not isinstance(exc, catch):
+            raise
+        _logger.warning(
+            "trial %d failed with %s: %s", trial.number, type(exc).__name__, exc
+        )
+        return frozen
+    return study.tell(trial, result)
+
+
+def _log_trial(t: FrozenTrial, best: _Best) -> None:
+    if not _logger.isEnabledFor(20):  # logging.INFO
+        return
+    if t.state == TrialState.COMPLETE:
+        shown = t.values[0] if t.values is not None and len(t.values) == 1 else t.values
+        tail = (f"; best is trial {best.number} with value {best.value!r}"
+                if best.number is not None else "")
+        _logger.info("trial %d finished with value %r and parameters %r%s",
+                     t.number, shown, dict(t.params), tail)
+    elif t.state == TrialState.PRUNED:
+        _logger.info("trial %d pruned at step %s", t.number, t.last_step)

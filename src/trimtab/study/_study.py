@@ -1,0 +1,310 @@
+"""``Study``: a named optimisation kept in a storage, driven by ask/tell or ``optimize``."""
+
+from __future__ import annotations
+
+import datetime
+import traceback
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from trimtab._logging import get_logger
+from trimtab.exceptions import TrimtabError, UpdateFinishedTrialError
+from trimtab.pruners import BasePruner, NopPruner
+from trimtab.samplers import BaseSampler, RandomSampler
+from trimtab.storages import BaseStorage
+from trimtab.storages._base import check_json
+from trimtab.study._trial import FIXED_PARAMS_ATTR, Trial
+from trimtab.study._values import check_values
+from trimtab.trial import FrozenTrial, StudyDirection, TrialState
+from trimtab.trial._best import best_single, pareto_front
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_logger = get_logger(__name__)
+
+ObjectiveFunc = Callable[[Trial], Any]
+Callback = Callable[["Study", FrozenTrial], None]
+
+
+def failure(exc: BaseException) -> dict[str, str]:
+    """What a FAILED trial records of the exception that ended it."""
+    return {
+        "type": type(exc).__qualname__,
+        "message": str(exc),
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
+
+
+class Study:
+    """A study: its trials live in ``storage``; ``sampler`` proposes, ``pruner`` stops early.
+
+    Build one with ``trimtab.create_study`` or ``trimtab.load_study``.
+    """
+
+    def __init__(
+        self,
+        study_name: str,
+        storage: BaseStorage,
+        sampler: BaseSampler | None = None,
+        pruner: BasePruner | None = None,
+    ) -> None:
+        self.study_name = study_name
+        self._storage = storage
+        self._study_id = storage.get_study_id_from_name(study_name)
+        self._directions = storage.get_study_directions(self._study_id)
+        self.sampler: BaseSampler = sampler if sampler is not None else RandomSampler()
+        self.pruner: BasePruner = pruner if pruner is not None else NopPruner()
+        self._stop_flag = False
+
+    # ---- what the study knows ------------------------------------------------------------
+
+    @property
+    def storage(self) -> BaseStorage:
+        return self._storage
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        return list(self._directions)
+
+    @property
+    def direction(self) -> StudyDirection:
+        if len(self._directions) > 1:
+            raise TrimtabError(
+                f"study {self.study_name!r} has {len(self._directions)} objectives; use "
+                "study.directions"
+            )
+        return self._directions[0]
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """Every trial, in number order."""
+        return self.get_trials()
+
+    def get_trials(self, states: Container[TrialState] | None = None) -> list[FrozenTrial]:
+        """Trials in number order, optionally only those whose state is in ``states``."""
+        return self._storage.get_all_trials(self._study_id, states)
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The COMPLETE trial with the best value (single-objective studies)."""
+        best = best_single(self.get_trials((TrialState.COMPLETE,)), self.direction)
+        if best is None:
+            raise ValueError(
+                f"study {self.study_name!r} has no COMPLETE trial yet, so no best trial"
+            )
+        return best
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto front: COMPLETE trials no other COMPLETE trial dominates."""
+        return pareto_front(self.get_trials((TrialState.COMPLETE,)), self._directions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_user_attrs(self._study_id)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_system_attrs(self._study_id)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._storage.set_study_user_attr(self._study_id, key, value)
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._storage.set_study_system_attr(self._study_id, key, value)
+
+    # ---- ask / tell ----------------------------------------------------------------------
+
+    def ask(self, fixed_distributions: Mapping[str, Any] | None = None) -> Trial:
+        """Start a trial: an enqueued one if any is waiting, else a new one.
+
+        ``fixed_distributions`` (name -> distribution) are suggested right away, so the
+        trial's ``params`` hold them. Raises ``SearchSpaceExhausted`` when the sampler has
+        nothing left to propose (e.g. a finished grid).
+        """
+        frozen = self._storage.pop_waiting_trial(self._study_id)
+        if frozen is None:
+            attrs = self.sampler.reserve(self)
+            template = None
+            if attrs:
+                template = FrozenTrial(
+                    number=-1, state=TrialState.RUNNING, system_attrs=attrs,
+                    datetime_start=datetime.datetime.now(datetime.timezone.utc),
+                )
+            frozen = self._storage.create_new_trial(self._study_id, template)
+        self.sampler.before_trial(self, frozen)
+        trial = Trial(self, frozen)
+        for name, dist in (fixed_distributions or {}).items():
+            trial.suggest(name, dist)
+        return trial
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        state: TrialState | None = None,
+        skip_if_finished: bool = False,
+        *,
+        fail_reason: Mapping[str, str] | None = None,
+    ) -> FrozenTrial:
+        """End a trial with its value(s), or with ``state`` PRUNED or FAILED.
+
+        Values that are not finite numbers, or not one per objective, end the trial FAILED
+        with the reason stored (and a warning). Returns the stored record.
+        """
+        live = trial if isinstance(trial, Trial) else None
+        frozen = self._resolve(trial)
+        if frozen.state.is_finished() or (live is not None and live._finished):
+            if skip_if_finished:
+                return self._storage.get_trial(frozen.trial_id)
+            raise UpdateFinishedTrialError(
+                f"trial {frozen.number} is already {frozen.state.name}; it cannot be told "
+                "again (pass skip_if_finished=True to ignore)"
+            )
+        if state is None:
+            state = TrialState.COMPLETE
+        if not isinstance(state, TrialState) or not state.is_finished():
+            raise ValueError(
+                f"state={state!r} cannot end a trial; allowed: TrialState.COMPLETE, "
+                "TrialState.PRUNED, TrialState.FAILED"
+            )
+        final_values: list[float] | None = None
+        reason = dict(fail_reason) if fail_reason is not None else None
+        if state == TrialState.COMPLETE:
+            final_values, problem = check_values(values, len(self._directions))
+            if problem is not None:
+                state = TrialState.FAILED
+                reason = {"type": "InvalidObjectiveValue", "message": problem, "traceback": ""}
+                _logger.warning("trial %d failed: %s", frozen.number, problem)
+        elif state == TrialState.PRUNED and len(self._directions) == 1:
+            iv = live._intermediate if live is not None else frozen.intermediate_values
+            if iv:
+                final_values = [iv[max(iv)]]
+        elif state == TrialState.FAILED and reason is None:
+            reason = {"type": "Failed", "message": "told FAILED", "traceback": ""}
+        self.sampler.after_trial(self, live._make_snapshot() if live else frozen, state,
+                                 final_values)
+        final: dict[str, Any] = {"state": state, "values": final_values,
+                                 "fail_reason": reason}
+        if live is not None:
+            return live._finish(**final)
+        return self._storage.update_trial(frozen.trial_id, **final)
+
+    def _resolve(self, trial: Trial | int) -> FrozenTrial:
+        if isinstance(trial, Trial):
+            if trial.study.study_name != self.study_name:
+                raise ValueError(
+                    f"trial {trial.number} belongs to study {trial.study.study_name!r}, "
+                    f"not {self.study_name!r}"
+                )
+            return trial._frozen
+        if isinstance(trial, bool) or not isinstance(trial, int):
+            raise TypeError(f"trial={trial!r} must be a Trial or a trial number (int)")
+        for t in self.get_trials():
+            if t.number == trial:
+                return t
+        raise ValueError(f"trial number {trial} does not exist in study {self.study_name!r}")
+
+    # ---- adding trials -------------------------------------------------------------------
+
+    def enqueue_trial(
+        self,
+        params: Mapping[str, Any],
+        user_attrs: Mapping[str, Any] | None = None,
+        skip_if_exists: bool = False,
+    ) -> None:
+        """Queue a trial with these parameter values; the next ``ask`` takes it first.
+
+        Parameters the objective suggests that are not listed here come from the sampler.
+        """
+        if not isinstance(params, Mapping):
+            raise ValueError(f"params={params!r} must be a mapping of parameter name -> value")
+        for k, v in params.items():
+            if not isinstance(k, str):
+                raise ValueError(f"params key {k!r} must be a parameter name (str)")
+            check_json("parameter", k, v)
+        if skip_if_exists:
+            for t in self.get_trials():
+                fixed = t.system_attrs.get(FIXED_PARAMS_ATTR)
+                if fixed == dict(params) or (
+                    t.state != TrialState.WAITING and dict(t.params) == dict(params)
+                ):
+                    return
+        template = FrozenTrial(
+            number=-1, state=TrialState.WAITING, user_attrs=user_attrs,
+            system_attrs={FIXED_PARAMS_ATTR: dict(params)},
+        )
+        self._storage.create_new_trial(self._study_id, template)
+
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Add a finished trial from elsewhere (e.g. an earlier study), after checking it."""
+        if not trial.state.is_finished():
+            raise ValueError(
+                f"trial.state={trial.state!r} must be COMPLETE, PRUNED or FAILED to add a trial"
+            )
+        for name, value in trial.params.items():
+            dist = trial.distributions.get(name)
+            if dist is None:
+                raise ValueError(f"parameter {name!r} has no distribution in the trial")
+            if not dist.contains(value):
+                raise ValueError(f"parameter {name!r}={value!r} is not {dist.describe()}")
+        if trial.state == TrialState.COMPLETE:
+            _, problem = check_values(list(trial.values or []) or None, len(self._directions))
+            if problem is not None:
+                raise ValueError(f"cannot add a COMPLETE trial: {problem}")
+        self._storage.create_new_trial(self._study_id, trial)
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        for t in trials:
+            self.add_trial(t)
+
+    # ---- running -------------------------------------------------------------------------
+
+    def optimize(
+        self,
+        func: ObjectiveFunc,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        catch: Iterable[type[Exception]] | type[Exception] = (Exception,),
+        callbacks: Iterable[Callback] | None = None,
+        gc_after_trial: bool = False,
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed,
+        the sampler ran out of points, or ``study.stop()`` was called.
+
+        An exception in ``func`` whose type is in ``catch`` (by default every ``Exception``)
+        ends the trial FAILED with the reason stored, and the study goes on; any other
+        exception ends the trial FAILED and is raised. ``KeyboardInterrupt`` ends the trial
+        FAILED and returns.
+        """
+        from trimtab.study._optimize import run_optimize
+
+        run_optimize(self, func, n_trials, timeout, catch, callbacks, gc_after_trial,
+                     show_progress_bar)
+
+    def stop(self) -> None:
+        """Ask ``optimize`` to stop after the running trial (e.g. from a callback)."""
+        self._stop_flag = True
+
+    def trials_dataframe(
+        self, attrs: Sequence[str] | None = None, multi_index: bool = False
+    ) -> pd.DataFrame:
+        """One row per trial: number, state, value(s), params_*, user_attrs_*, times..."""
+        from trimtab.study._dataframe import trials_dataframe
+
+        return trials_dataframe(self, attrs, multi_index)
+
+    def __repr__(self) -> str:
+        return f"Study(study_name={self.study_name!r}, directions={self._directions!r})"

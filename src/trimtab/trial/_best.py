@@ -1,0 +1,52 @@
+"""Which trials are best: the single-objective optimum and the Pareto front."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from trimtab.trial._frozen import FrozenTrial
+from trimtab.trial._state import TrialState
+from trimtab.trial._study_record import StudyDirection
+
+
+def best_single(
+    trials: Sequence[FrozenTrial], direction: StudyDirection
+) -> FrozenTrial | None:
+    """The COMPLETE trial with the best value (the earliest on ties), or ``None``."""
+    best: FrozenTrial | None = None
+    best_value = 0.0
+    maximize = direction == StudyDirection.MAXIMIZE
+    for t in trials:
+        if t.state != TrialState.COMPLETE or t.values is None:
+            continue
+        v = t.values[0]
+        if best is None or (v > best_value if maximize else v < best_value):
+            best, best_value = t, v
+    return best
+
+
+def pareto_front(
+    trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]
+) -> list[FrozenTrial]:
+    """COMPLETE trials that no other COMPLETE trial dominates, in trial-number order.
+
+    Trial ``a`` dominates ``b`` when it is at least as good in every objective and strictly
+    better in one. Trials with identical values are all kept.
+    """
+    done = [t for t in trials if t.state == TrialState.COMPLETE and t.values is not None]
+    if not done:
+        return []
+    signs = np.array([1.0 if d == StudyDirection.MINIMIZE else -1.0 for d in directions])
+    losses = np.array([t.values for t in done], dtype=float) * signs  # minimise all
+    order = np.lexsort(losses.T[::-1])  # sort by first objective, then the next, ...
+    keep: list[int] = []
+    front = np.empty((0, losses.shape[1]))
+    for i in order:
+        row = losses[i]
+        dominated = bool(np.any(np.all(front <= row, axis=1) & np.any(front < row, axis=1)))
+        if not dominated:
+            keep.append(int(i))
+            front = np.vstack([front, row])
+    return sorted((done[i] for i in keep), key=lambda t: t.number)
