@@ -4,12 +4,11 @@ every integer and categorical choice equally likely)."""
 
 from __future__ import annotations
 
-import random
 from typing import TYPE_CHECKING, Any
 
 from trimtab.distributions import BaseDistribution
 from trimtab.samplers._base import BaseSampler
-from trimtab.samplers._rng import resolve_seed, trial_rng
+from trimtab.samplers._rng import mix_seed, resolve_seed, uniform
 from trimtab.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -21,19 +20,13 @@ class RandomSampler(BaseSampler):
 
     def __init__(self, seed: int | None = None) -> None:
         self._seed = resolve_seed(seed)
+        self._mixed = mix_seed(self._seed)
         self._fixed_seed = seed is not None
-        self._current: tuple[int, random.Random] | None = None
-
-    def _rng(self, trial: FrozenTrial) -> random.Random:
-        cur = self._current
-        if cur is None or cur[0] != trial.trial_id:
-            cur = self._current = (trial.trial_id, trial_rng(self._seed, trial.number))
-        return cur[1]
 
     def reseed_rng(self) -> None:
         if not self._fixed_seed:
             self._seed = resolve_seed(None)
-        self._current = None
+            self._mixed = mix_seed(self._seed)
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -48,4 +41,4 @@ class RandomSampler(BaseSampler):
     def sample_independent(
         self, study: Study, trial: FrozenTrial, name: str, distribution: BaseDistribution
     ) -> Any:
-        return distribution.from_unit(self._rng(trial).random())
+        return distribution.from_unit(uniform(self._mixed, trial.number, name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,15 @@ if TYPE_CHECKING:
     from trimtab.study._study import Callback, ObjectiveFunc, Study
 
 _logger = get_logger(__name__)
+
+
+def failure(exc: BaseException) -> dict[str, str]:
+    """What a FAILED trial records of the exception that ended it."""
+    return {
+        "type": type(exc).__qualname__,
+        "message": str(exc),
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
 
 
 def _check_args(
@@ -122,8 +132,6 @@ def run_optimize(
 def _run_trial(
     study: Study, func: ObjectiveFunc, trial: Trial, catch: tuple[type[BaseException], ...]
 ) -> FrozenTrial | None:
-    from trimtab.study._study import failure
-
     try:
         result = func(trial)
     except TrialPruned:

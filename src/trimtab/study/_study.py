@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import traceback
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from trimtab.pruners import BasePruner, NopPruner
 from trimtab.samplers import BaseSampler, RandomSampler
 from trimtab.storages import BaseStorage
 from trimtab.storages._base import check_json
+from trimtab.study._optimize import run_optimize
 from trimtab.study._trial import FIXED_PARAMS_ATTR, Trial
 from trimtab.study._values import check_values
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
@@ -25,15 +25,6 @@ _logger = get_logger(__name__)
 
 ObjectiveFunc = Callable[[Trial], Any]
 Callback = Callable[["Study", FrozenTrial], None]
-
-
-def failure(exc: BaseException) -> dict[str, str]:
-    """What a FAILED trial records of the exception that ended it."""
-    return {
-        "type": type(exc).__qualname__,
-        "message": str(exc),
-        "traceback": "".join(traceback.format_exception(exc)),
-    }
 
 
 class Study:
@@ -193,8 +184,9 @@ class Study:
                 final_values = [iv[max(iv)]]
         elif state == TrialState.FAILED and reason is None:
             reason = {"type": "Failed", "message": "told FAILED", "traceback": ""}
-        self.sampler.after_trial(self, live._make_snapshot() if live else frozen, state,
-                                 final_values)
+        if type(self.sampler).after_trial is not BaseSampler.after_trial:
+            record = live._make_snapshot() if live is not None else frozen
+            self.sampler.after_trial(self, record, state, final_values)
         final: dict[str, Any] = {"state": state, "values": final_values,
                                  "fail_reason": reason}
         if live is not None:
@@ -289,8 +281,6 @@ class Study:
         exception ends the trial FAILED and is raised. ``KeyboardInterrupt`` ends the trial
         FAILED and returns.
         """
-        from trimtab.study._optimize import run_optimize
-
         run_optimize(self, func, n_trials, timeout, catch, callbacks, gc_after_trial,
                      show_progress_bar)
 

@@ -32,6 +32,20 @@ _logger = get_logger(__name__)
 
 FIXED_PARAMS_ATTR = "fixed_params"
 
+# Distributions built by suggest_float/suggest_int, by their exact arguments: validating the
+# same bounds on every call of a long study is wasted work.
+_FLOATS: dict[tuple[Any, ...], FloatDistribution] = {}
+_INTS: dict[tuple[Any, ...], IntDistribution] = {}
+
+
+def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], dist: Any) -> None:
+    try:
+        if len(cache) > 4096:
+            cache.clear()
+        cache[key] = dist
+    except TypeError:  # unhashable arguments: nothing to remember
+        pass
+
 
 class Trial:
     """One evaluation of the objective. Obtained from ``Study.ask`` or inside ``optimize``."""
@@ -41,13 +55,12 @@ class Trial:
         self._trial_id = frozen.trial_id
         self.number = frozen.number
         self._frozen = frozen
-        self._snapshot: FrozenTrial | None = frozen
-        self._params: dict[str, Any] = dict(frozen.params)
-        self._distributions: dict[str, BaseDistribution] = dict(frozen.distributions)
-        self._fixed: dict[str, Any] = dict(frozen.system_attrs.get(FIXED_PARAMS_ATTR) or {})
-        self._intermediate: dict[int, float] = dict(frozen.intermediate_values)
-        self._user_attrs: dict[str, Any] = dict(frozen.user_attrs)
-        self._system_attrs: dict[str, Any] = dict(frozen.system_attrs)
+        self._params: dict[str, Any] = dict(frozen._params)
+        self._distributions: dict[str, BaseDistribution] = dict(frozen._distributions)
+        self._fixed: dict[str, Any] = dict(frozen._system_attrs.get(FIXED_PARAMS_ATTR) or {})
+        self._intermediate: dict[int, float] = dict(frozen._intermediate_values)
+        self._user_attrs: dict[str, Any] = dict(frozen._user_attrs)
+        self._system_attrs: dict[str, Any] = dict(frozen._system_attrs)
         self._pending_params: dict[str, Any] = {}
         self._pending_iv: dict[int, float] = {}
         self._pending_user: dict[str, Any] = {}
@@ -67,20 +80,28 @@ class Trial:
         log: bool = False,
     ) -> float:
         """A float in ``[low, high]``; log-uniform with ``log=True``; on a grid with ``step``."""
-        try:
-            dist = FloatDistribution(low, high, log=log, step=step)
-        except InvalidDistributionError as exc:
-            raise InvalidDistributionError(f"suggest_float({name!r}): {exc}") from None
+        key = (type(low), low, type(high), high, type(step), step, log)
+        dist = _FLOATS.get(key)
+        if dist is None:
+            try:
+                dist = FloatDistribution(low, high, log=log, step=step)
+            except InvalidDistributionError as exc:
+                raise InvalidDistributionError(f"suggest_float({name!r}): {exc}") from None
+            _remember(_FLOATS, key, dist)
         return float(self.suggest(name, dist))
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
         """An integer in ``[low, high]`` spaced by ``step``; log-uniform with ``log=True``."""
-        try:
-            dist = IntDistribution(low, high, log=log, step=step)
-        except InvalidDistributionError as exc:
-            raise InvalidDistributionError(f"suggest_int({name!r}): {exc}") from None
+        key = (type(low), low, type(high), high, type(step), step, log)
+        dist = _INTS.get(key)
+        if dist is None:
+            try:
+                dist = IntDistribution(low, high, log=log, step=step)
+            except InvalidDistributionError as exc:
+                raise InvalidDistributionError(f"suggest_int({name!r}): {exc}") from None
+            _remember(_INTS, key, dist)
         return int(self.suggest(name, dist))
 
     def suggest_categorical(
@@ -123,18 +144,17 @@ class Trial:
                 )
         elif name in self._relative and self._relative_space.get(name) == distribution:
             value = self._relative[name]
-        else:
-            snapshot = self._snapshot or self._make_snapshot()
-            value = self.study.sampler.sample_independent(self.study, snapshot, name,
+        else:  # samplers see the trial as created: number, system attributes
+            value = self.study.sampler.sample_independent(self.study, self._frozen, name,
                                                           distribution)
-        if isinstance(distribution, FloatDistribution):
+        kind = type(distribution)
+        if kind is FloatDistribution:
             value = float(value)
-        elif isinstance(distribution, IntDistribution):
+        elif kind is IntDistribution:
             value = int(value)
         self._params[name] = value
         self._distributions[name] = distribution
         self._pending_params[name] = value
-        self._snapshot = None
         return value
 
     # ---- report / prune ------------------------------------------------------------------
@@ -165,7 +185,6 @@ class Trial:
             _logger.warning("trial %d reported NaN at step %d", self.number, step)
         self._intermediate[step] = v
         self._pending_iv[step] = v
-        self._snapshot = None
         self.flush()
 
     def should_prune(self) -> bool:
@@ -180,14 +199,12 @@ class Trial:
         check_json("user attribute", key, value)
         self._user_attrs[key] = value
         self._pending_user[key] = value
-        self._snapshot = None
 
     def set_system_attr(self, key: str, value: Any) -> None:
         """For samplers and integrations; users want ``set_user_attr``."""
         check_json("system attribute", key, value)
         self._system_attrs[key] = value
         self._pending_system[key] = value
-        self._snapshot = None
 
     # ---- views ---------------------------------------------------------------------------
 
@@ -216,13 +233,12 @@ class Trial:
         return self._frozen.datetime_start
 
     def _make_snapshot(self) -> FrozenTrial:
-        snap = self._frozen.replace(
+        """The trial as it is now, as an immutable record."""
+        return self._frozen.replace(
             params=self._params, distributions=self._distributions,
             intermediate_values=self._intermediate, user_attrs=self._user_attrs,
             system_attrs=self._system_attrs,
         )
-        self._snapshot = snap
-        return snap
 
     # ---- writing -------------------------------------------------------------------------
 

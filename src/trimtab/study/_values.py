@@ -10,6 +10,8 @@ from typing import Any
 
 def check_values(result: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
     """``(values, None)`` if ``result`` is a valid outcome, else ``(None, reason)``."""
+    if type(result) is float and n_objectives == 1 and math.isfinite(result):
+        return [result], None  # the common case, checked first
     if result is None:
         return None, "the objective returned None; return a float (or one per objective)"
     items: Sequence[Any]

@@ -22,4 +22,7 @@ class TrialState(enum.IntEnum):
 
     def is_finished(self) -> bool:
         """COMPLETE, PRUNED and FAILED are final: nothing changes a finished trial."""
-        return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
+        return self in _FINISHED
+
+
+_FINISHED = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED})

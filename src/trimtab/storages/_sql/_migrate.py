@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,19 +34,21 @@ def _known_revisions() -> list[str]:
     return sorted(p.name.split("_", 1)[0] for p in (_MIGRATIONS / "versions").glob("[0-9]*.py"))
 
 
-def ensure_schema(write_engine: sa.Engine, url: str) -> None:
+Writing = Callable[[], AbstractContextManager[sa.Connection]]
+
+
+def ensure_schema(writing: Writing, url: str) -> None:
     """Create the schema in an empty database; check the version of an existing one.
 
     The check runs inside a write transaction, so two processes opening the same new
     database at once create the schema exactly once.
     """
-    with write_engine.connect() as conn:
+    with writing() as conn:
         version = _current_version(conn)
-        conn.rollback()
     if version == SCHEMA_VERSION:
         return
     if version is None:
-        with write_engine.begin() as conn:
+        with writing() as conn:
             if _current_version(conn) is not None:
                 return  # another process created it meanwhile
             if sa.inspect(conn).has_table("studies"):
@@ -65,10 +69,19 @@ def ensure_schema(write_engine: sa.Engine, url: str) -> None:
     )
 
 
-def upgrade_schema(write_engine: sa.Engine) -> tuple[str | None, str]:
-    """Run every pending migration; returns (version before, version after)."""
-    with write_engine.begin() as conn:
-        before = _current_version(conn)
-        _run_alembic(conn, "head")
-        after = _current_version(conn)
+def upgrade_url(url: str) -> tuple[str | None, str]:
+    """Run every pending migration on the database at ``url``; (version before, after)."""
+    try:
+        engine = sa.create_engine(url)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise StorageError(f"storage={url!r} cannot be opened: {exc}") from None
+    try:
+        with engine.begin() as conn:
+            before = _current_version(conn)
+            _run_alembic(conn, "head")
+            after = _current_version(conn)
+    except sa.exc.DBAPIError as exc:
+        raise StorageError(f"storage={url!r} cannot be upgraded: {exc.orig}") from None
+    finally:
+        engine.dispose()
     return before, after or SCHEMA_VERSION

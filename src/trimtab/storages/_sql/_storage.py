@@ -12,11 +12,12 @@ committed (a power cut may lose the last commits). WAL needs a local file system
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import threading
 import uuid
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,58 @@ def _now() -> datetime.datetime:
 
 def _aware(dt: datetime.datetime | None) -> datetime.datetime | None:
     return None if dt is None else dt.replace(tzinfo=_UTC)
+
+
+def _merge(stored: str, changes: Mapping[str, Any]) -> str:
+    merged = json.loads(stored)
+    merged.update(changes)
+    return _dumps(merged)
+
+
+_COLUMNS = ("trial_id", "study_id", "number", "state", "seq", "values", "params",
+            "distributions", "user_attrs", "system_attrs", "intermediate_values",
+            "fail_reason", "datetime_start", "datetime_complete")
+
+
+class _Statements:
+    """The hot-path statements, built once as plain SQL with typed columns.
+
+    Building SQLAlchemy expression objects on every call costs more than the database work
+    itself; these texts are valid on SQLite (>= 3.35, for RETURNING) and PostgreSQL.
+    """
+
+    def __init__(self, dialect: str) -> None:
+        cols = ", ".join(f'"{c}"' for c in _COLUMNS)
+        typed = [trials.c[c] for c in _COLUMNS]
+        dt = (sa.bindparam("datetime_start", type_=sa.DateTime),
+              sa.bindparam("datetime_complete", type_=sa.DateTime))
+        lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
+        self.bump = sa.text(
+            "UPDATE studies SET seq = seq + 1 WHERE study_id = :sid RETURNING seq, n_trials")
+        self.bump_new = sa.text(
+            "UPDATE studies SET seq = seq + 1, n_trials = n_trials + 1 WHERE study_id = :sid "
+            "RETURNING seq, n_trials")
+        ins = [c for c in _COLUMNS if c != "trial_id"]
+        self.insert = sa.text(
+            f"INSERT INTO trials ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in ins)}) "
+            f"VALUES ({', '.join(':' + c for c in ins)}) RETURNING trial_id"
+        ).bindparams(*dt)
+        sets = ", ".join(f'"{c}" = :{c}' for c in _COLUMNS[3:])
+        self.update = sa.text(f"UPDATE trials SET {sets} WHERE trial_id = :trial_id").bindparams(
+            *dt)
+        self.select_one = sa.text(f"SELECT {cols} FROM trials WHERE trial_id = :tid").columns(
+            *typed)
+        self.changed = sa.text(
+            f"SELECT {cols} FROM trials WHERE study_id = :sid AND seq > :seq ORDER BY seq"
+        ).columns(*typed)
+        self.any_waiting = sa.text(
+            "SELECT 1 FROM trials WHERE study_id = :sid AND state = 'WAITING' LIMIT 1")
+        self.oldest_waiting = sa.text(
+            "SELECT trial_id FROM trials WHERE study_id = :sid AND state = 'WAITING' "
+            f"ORDER BY number LIMIT 1{lock}")
+        self.start_waiting = sa.text(
+            "UPDATE trials SET state = 'RUNNING', datetime_start = :now, seq = :seq "
+            "WHERE trial_id = :tid").bindparams(sa.bindparam("now", type_=sa.DateTime))
 
 
 class _Cache:
@@ -90,18 +143,28 @@ class SQLStorage(BaseStorage):
             raise StorageError(f"storage={url!r} cannot be opened: {exc}") from None
         if is_sqlite:
             _configure_sqlite(self._engine)
-        self._write = self._engine.execution_options(trimtab_write=True)
+        self._sqlite = is_sqlite
         try:
-            _migrate.ensure_schema(self._write, url)
+            _migrate.ensure_schema(self._writing, url)
         except sa.exc.DBAPIError as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc.orig}") from None
+        self._q = _Statements(self._engine.dialect.name)
         self._lock = threading.RLock()
         self._caches: dict[int, _Cache] = {}
         self._dist_cache: dict[str, dict[str, BaseDistribution]] = {}
 
-    def upgrade(self) -> tuple[str | None, str]:
-        """Run pending schema migrations (see ``trimtab storage upgrade``)."""
-        return _migrate.upgrade_schema(self._write)
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """One write transaction: commits on success, rolls back on error."""
+        with self._engine.connect() as conn:
+            if self._sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
 
     def remove_session(self) -> None:
         self._engine.dispose(close=False)
@@ -116,8 +179,7 @@ class SQLStorage(BaseStorage):
                 self._dist_cache[text] = dists
         return dists
 
-    def _frozen(self, row: sa.Row[Any]) -> FrozenTrial:
-        m = row._mapping
+    def _frozen(self, m: Mapping[str, Any]) -> FrozenTrial:
         values = m["values"]
         fail = m["fail_reason"]
         return FrozenTrial(
@@ -138,13 +200,8 @@ class SQLStorage(BaseStorage):
         )
 
     def _bump(self, conn: sa.Connection, study_id: int, new_trial: bool = False) -> tuple[int, int]:
-        values: dict[str, Any] = {"seq": studies.c.seq + 1}
-        if new_trial:
-            values["n_trials"] = studies.c.n_trials + 1
-        row = conn.execute(
-            sa.update(studies).where(studies.c.study_id == study_id).values(**values)
-            .returning(studies.c.seq, studies.c.n_trials)
-        ).one_or_none()
+        stmt = self._q.bump_new if new_trial else self._q.bump
+        row = conn.execute(stmt, {"sid": study_id}).first()
         if row is None:
             raise StudyNotFoundError(f"no study with study_id={study_id}")
         return int(row[0]), int(row[1])
@@ -156,7 +213,7 @@ class SQLStorage(BaseStorage):
     ) -> int:
         name = study_name or f"no-name-{uuid.uuid4()}"
         try:
-            with self._write.begin() as conn:
+            with self._writing() as conn:
                 return int(conn.execute(
                     sa.insert(studies).values(
                         study_name=name, directions=_dumps([d.name for d in directions]),
@@ -171,7 +228,7 @@ class SQLStorage(BaseStorage):
             ) from None
 
     def delete_study(self, study_id: int) -> None:
-        with self._write.begin() as conn:
+        with self._writing() as conn:
             self._bump(conn, study_id)
             conn.execute(sa.delete(claims).where(claims.c.study_id == study_id))
             conn.execute(sa.delete(trials).where(trials.c.study_id == study_id))
@@ -215,7 +272,7 @@ class SQLStorage(BaseStorage):
         return dict(json.loads(self._study_row(study_id).system_attrs))
 
     def _set_study_attr(self, column: str, study_id: int, key: str, value: Any) -> None:
-        with self._write.begin() as conn:
+        with self._writing() as conn:
             self._bump(conn, study_id)
             col = studies.c[column]
             current = json.loads(
@@ -287,30 +344,25 @@ class SQLStorage(BaseStorage):
                 datetime_complete=None if t.datetime_complete is None
                 else t.datetime_complete.astimezone(_UTC).replace(tzinfo=None),
             )
-        with self._write.begin() as conn:
+        with self._writing() as conn:
             seq, n = self._bump(conn, study_id, new_trial=True)
             row.update(number=n - 1, seq=seq)
-            stored = conn.execute(sa.insert(trials).values(**row).returning(trials)).one()
-        return self._frozen(stored)
+            row["trial_id"] = conn.execute(self._q.insert, row).scalar_one()
+        return self._frozen(row)
 
     def pop_waiting_trial(self, study_id: int) -> FrozenTrial | None:
-        waiting = (trials.c.study_id == study_id) & (trials.c.state == "WAITING")
         with self._engine.connect() as conn:  # cheap check before taking the write lock
-            if conn.execute(sa.select(trials.c.trial_id).where(waiting).limit(1)).first() is None:
+            if conn.execute(self._q.any_waiting, {"sid": study_id}).first() is None:
                 return None
-        with self._write.begin() as conn:
-            seq, _ = self._bump(conn, study_id)
-            trial_id = conn.execute(
-                sa.select(trials.c.trial_id).where(waiting).order_by(trials.c.number).limit(1)
-                .with_for_update(skip_locked=True)
-            ).scalar()
+        with self._writing() as conn:
+            trial_id = conn.execute(self._q.oldest_waiting, {"sid": study_id}).scalar()
             if trial_id is None:
                 return None
-            stored = conn.execute(
-                sa.update(trials).where(trials.c.trial_id == trial_id)
-                .values(state="RUNNING", datetime_start=_now(), seq=seq).returning(trials)
-            ).one()
-        return self._frozen(stored)
+            seq, _ = self._bump(conn, study_id)
+            conn.execute(self._q.start_waiting,
+                         {"tid": trial_id, "seq": seq, "now": _now()})
+            row = conn.execute(self._q.select_one, {"tid": trial_id}).one()
+        return self._frozen(row._mapping)
 
     def update_trial(
         self,
@@ -329,53 +381,51 @@ class SQLStorage(BaseStorage):
             check_json("user attribute", k, v)
         for k, v in (system_attrs or {}).items():
             check_json("system attribute", k, v)
-        with self._write.begin() as conn:
-            old = conn.execute(sa.select(trials).where(trials.c.trial_id == trial_id)).first()
-            if old is None:
+        with self._writing() as conn:
+            found = conn.execute(self._q.select_one, {"tid": trial_id}).first()
+            if found is None:
                 raise KeyError(f"no trial with trial_id={trial_id}")
-            if old.state in _FINISHED:
+            old = found._mapping
+            if old["state"] in _FINISHED:
                 raise UpdateFinishedTrialError(
-                    f"trial {old.number} is already {old.state}; a finished trial cannot be "
-                    "changed"
+                    f"trial {old['number']} is already {old['state']}; a finished trial "
+                    "cannot be changed"
                 )
-            seq, _ = self._bump(conn, old.study_id)
-            new: dict[str, Any] = {"seq": seq}
+            seq, _ = self._bump(conn, old["study_id"])
+            new = dict(old)
+            new["seq"] = seq
             if state is not None:
                 new["state"] = state.name
                 if state.is_finished():
                     new["datetime_complete"] = _now()
-                if old.state == "WAITING" and state == TrialState.RUNNING:
+                if old["state"] == "WAITING" and state == TrialState.RUNNING:
                     new["datetime_start"] = _now()
             if values is not None:
                 new["values"] = _dumps([encode_float(v) for v in values])
             if params:
-                new["params"] = _dumps({**json.loads(old.params), **params})
+                new["params"] = _merge(old["params"], params)
             if distributions:
-                merged = {**json.loads(old.distributions),
-                          **{k: d.to_json() for k, d in distributions.items()}}
-                new["distributions"] = _dumps(merged)
+                new["distributions"] = _merge(
+                    old["distributions"], {k: d.to_json() for k, d in distributions.items()})
             if intermediate_values:
-                iv = json.loads(old.intermediate_values)
-                iv.update({str(s): encode_float(v) for s, v in intermediate_values.items()})
-                new["intermediate_values"] = _dumps(iv)
+                new["intermediate_values"] = _merge(
+                    old["intermediate_values"],
+                    {str(s): encode_float(v) for s, v in intermediate_values.items()})
             if user_attrs:
-                new["user_attrs"] = _dumps({**json.loads(old.user_attrs), **user_attrs})
+                new["user_attrs"] = _merge(old["user_attrs"], user_attrs)
             if system_attrs:
-                new["system_attrs"] = _dumps({**json.loads(old.system_attrs), **system_attrs})
+                new["system_attrs"] = _merge(old["system_attrs"], system_attrs)
             if fail_reason is not None:
                 new["fail_reason"] = _dumps(dict(fail_reason))
-            stored = conn.execute(
-                sa.update(trials).where(trials.c.trial_id == trial_id).values(**new)
-                .returning(trials)
-            ).one()
-        return self._frozen(stored)
+            conn.execute(self._q.update, new)
+        return self._frozen(new)
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._engine.connect() as conn:
-            row = conn.execute(sa.select(trials).where(trials.c.trial_id == trial_id)).first()
+            row = conn.execute(self._q.select_one, {"tid": trial_id}).first()
         if row is None:
             raise KeyError(f"no trial with trial_id={trial_id}")
-        return self._frozen(row)
+        return self._frozen(row._mapping)
 
     def get_all_trials(
         self, study_id: int, states: Container[TrialState] | None = None
@@ -386,14 +436,10 @@ class SQLStorage(BaseStorage):
                 self._study_row(study_id)  # StudyNotFoundError for an unknown id
                 cache = self._caches[study_id] = _Cache()
             with self._engine.connect() as conn:
-                rows = conn.execute(
-                    sa.select(trials)
-                    .where((trials.c.study_id == study_id) & (trials.c.seq > cache.seq))
-                    .order_by(trials.c.seq)
-                ).all()
+                rows = conn.execute(self._q.changed, {"sid": study_id, "seq": cache.seq}).all()
             cached = cache.trials
             for row in rows:
-                t = self._frozen(row)
+                t = self._frozen(row._mapping)
                 if t.number >= len(cached):
                     cached.extend([None] * (t.number + 1 - len(cached)))
                 cached[t.number] = t
@@ -406,7 +452,7 @@ class SQLStorage(BaseStorage):
 
     def claim(self, study_id: int, key: str) -> bool:
         try:
-            with self._write.begin() as conn:
+            with self._writing() as conn:
                 self._bump(conn, study_id)
                 conn.execute(sa.insert(claims).values(
                     study_id=study_id, key=key, datetime_created=_now()))
@@ -425,8 +471,9 @@ class SQLStorage(BaseStorage):
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
-    """WAL, foreign keys, and BEGIN IMMEDIATE for writes (so writers queue instead of
-    failing to upgrade a read lock)."""
+    """WAL and foreign keys; the driver's own transaction handling is switched off so that
+    ``SQLStorage._writing`` can begin write transactions with BEGIN IMMEDIATE (writers then
+    queue on the database lock instead of failing to upgrade a read lock)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -437,7 +484,3 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: sa.Connection) -> None:
-        write = conn.get_execution_options().get("trimtab_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -1,0 +1,5 @@
+"""The ``trimtab`` command line."""
+
+from trimtab.cli._main import main
+
+__all__ = ["main"]
