@@ -18,8 +18,12 @@ def objective(trial: trimtab.Trial, folds: int = 3) -> float:
 
     p = trial.params
     kernel = p["kernel"]
-    svc = SVC(C=p["C"], gamma=p["gamma"], kernel=kernel,
-              degree=trial.suggest_int("degree", 2, 5) if kernel == "poly" else 3)
+    svc = SVC(
+        C=p["C"],
+        gamma=p["gamma"],
+        kernel=kernel,
+        degree=trial.suggest_int("degree", 2, 5) if kernel == "poly" else 3,
+    )
     x, y = load_digits(return_X_y=True)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     accuracy = cross_val_score(make_pipeline(StandardScaler(), svc), x, y, cv=cv).mean()

@@ -1,15 +1,15 @@
 """trimtab: hyperparameter optimization.
 
-    import trimtab
+import trimtab
 
-    def objective(trial):
-        x = trial.suggest_float("x", -10, 10)
-        return (x - 2) ** 2
+def objective(trial):
+    x = trial.suggest_float("x", -10, 10)
+    return (x - 2) ** 2
 
-    study = trimtab.create_study(storage="sqlite:///runs.db", study_name="demo",
-                                 load_if_exists=True)
-    study.optimize(objective, n_trials=100)
-    print(study.best_params)
+study = trimtab.create_study(storage="sqlite:///runs.db", study_name="demo",
+                             load_if_exists=True)
+study.optimize(objective, n_trials=100)
+print(study.best_params)
 """
 
 from trimtab import distributions, exceptions, pruners, samplers, storages, trial

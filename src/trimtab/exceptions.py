@@ -21,7 +21,7 @@ class TrimtabError(Exception):
     """Base class of every error trimtab raises on purpose."""
 
 
-class TrialPruned(TrimtabError):  # noqa: N818 - the public name users raise
+class TrialPruned(TrimtabError):
     """Raise from an objective to end the trial as PRUNED (its last reported value is kept)."""
 
 

@@ -22,7 +22,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _storage_option(func: F) -> F:
     return click.option(
-        "--storage", default=DEFAULT_STORAGE, show_default=True, envvar="TRIMTAB_STORAGE",
+        "--storage",
+        default=DEFAULT_STORAGE,
+        show_default=True,
+        envvar="TRIMTAB_STORAGE",
         help="Database URL of the studies.",
     )(func)
 
@@ -88,34 +91,71 @@ def studies(storage: str) -> None:
     for s in summaries:
         counts = s.n_trials_by_state
         best = s.best_trial
-        rows.append([
-            s.study_name, ",".join(d.name.lower() for d in s.directions), s.n_trials,
-            counts.get("COMPLETE", 0), counts.get("PRUNED", 0), counts.get("FAILED", 0),
-            counts.get("RUNNING", 0) + counts.get("WAITING", 0),
-            None if best is None or best.values is None else best.values[0],
-            None if best is None else best.number, s.datetime_created,
-        ])
-    click.echo(_table(["study", "direction", "trials", "complete", "pruned", "failed",
-                       "running", "best", "best_trial", "created"], rows))
+        rows.append(
+            [
+                s.study_name,
+                ",".join(d.name.lower() for d in s.directions),
+                s.n_trials,
+                counts.get("COMPLETE", 0),
+                counts.get("PRUNED", 0),
+                counts.get("FAILED", 0),
+                counts.get("RUNNING", 0) + counts.get("WAITING", 0),
+                None if best is None or best.values is None else best.values[0],
+                None if best is None else best.number,
+                s.datetime_created,
+            ]
+        )
+    click.echo(
+        _table(
+            [
+                "study",
+                "direction",
+                "trials",
+                "complete",
+                "pruned",
+                "failed",
+                "running",
+                "best",
+                "best_trial",
+                "created",
+            ],
+            rows,
+        )
+    )
 
 
 @main.command()
 @click.argument("study")
 @_storage_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @_friendly
 def trials(study: str, storage: str, fmt: str) -> None:
     """Show every trial of STUDY."""
     s = trimtab.load_study(study_name=study, storage=storage)
-    rows = trial_rows(s, ("number", "state", "value", "params", "user_attrs", "datetime_start",
-                          "duration", "fail_reason"))
+    rows = trial_rows(
+        s,
+        (
+            "number",
+            "state",
+            "value",
+            "params",
+            "user_attrs",
+            "datetime_start",
+            "duration",
+            "fail_reason",
+        ),
+    )
     columns: list[str] = []
     for r in rows:
         columns += [k for k in r if k not in columns]
     if fmt == "json":
-        click.echo(json.dumps([{k: _jsonable(r.get(k)) for k in columns} for r in rows],
-                              indent=2))
+        click.echo(json.dumps([{k: _jsonable(r.get(k)) for k in columns} for r in rows], indent=2))
     elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
@@ -128,17 +168,22 @@ def trials(study: str, storage: str, fmt: str) -> None:
 
 
 def _describe(t: FrozenTrial) -> dict[str, Any]:
-    return {"number": t.number, "values": list(t.values or []), "params": dict(t.params),
-            "user_attrs": dict(t.user_attrs),
-            "datetime_start": _jsonable(t.datetime_start),
-            "duration_seconds": _jsonable(t.duration)}
+    return {
+        "number": t.number,
+        "values": list(t.values or []),
+        "params": dict(t.params),
+        "user_attrs": dict(t.user_attrs),
+        "datetime_start": _jsonable(t.datetime_start),
+        "duration_seconds": _jsonable(t.duration),
+    }
 
 
 @main.command()
 @click.argument("study")
 @_storage_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @_friendly
 def best(study: str, storage: str, fmt: str) -> None:
     """Show the best trial of STUDY (the Pareto front for several objectives)."""
@@ -171,8 +216,9 @@ def delete(study: str, storage: str, yes: bool) -> None:
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--storage", default=None, help="Override the config's storage URL.")
-@click.option("--n-trials", type=click.IntRange(min=0), default=None,
-              help="Override the config's n_trials.")
+@click.option(
+    "--n-trials", type=click.IntRange(min=0), default=None, help="Override the config's n_trials."
+)
 @_friendly
 def tune(config: str, storage: str | None, n_trials: int | None) -> None:
     """Run the experiment described in CONFIG (YAML); rerunning it resumes the study."""
@@ -182,8 +228,12 @@ def tune(config: str, storage: str | None, n_trials: int | None) -> None:
     finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
     before = len(s.get_trials(finished))
     click.echo(f"study {s.study_name!r}: {before} finished trials so far")
-    s.optimize(objective, n_trials=run["n_trials"], timeout=run["timeout"],
-               show_progress_bar=run["show_progress_bar"])
+    s.optimize(
+        objective,
+        n_trials=run["n_trials"],
+        timeout=run["timeout"],
+        show_progress_bar=run["show_progress_bar"],
+    )
     after = len(s.get_trials(finished))
     click.echo(f"ran {after - before} trials; the study has {after} finished trials")
     try:

@@ -63,9 +63,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{p}: the file must hold a mapping of keys {sorted(TOP_KEYS)}")
     unknown = sorted(set(data) - set(TOP_KEYS))
     if unknown:
-        raise ConfigError(
-            f"{p}: unknown key(s) {unknown}; allowed: " + ", ".join(sorted(TOP_KEYS))
-        )
+        raise ConfigError(f"{p}: unknown key(s) {unknown}; allowed: " + ", ".join(sorted(TOP_KEYS)))
     for required in ("study_name", "objective"):
         if required not in data:
             raise ConfigError(f"{p}: key {required!r} is required ({TOP_KEYS[required]})")
@@ -87,14 +85,20 @@ def parse_space(path: str, space: Any) -> dict[str, BaseDistribution]:
         try:
             if kind == "float":
                 _only(where, args, {"low", "high", "log", "step"})
-                out[name] = FloatDistribution(args["low"], args["high"],
-                                              log=bool(args.get("log", False)),
-                                              step=args.get("step"))
+                out[name] = FloatDistribution(
+                    args["low"],
+                    args["high"],
+                    log=bool(args.get("log", False)),
+                    step=args.get("step"),
+                )
             elif kind == "int":
                 _only(where, args, {"low", "high", "log", "step"})
-                out[name] = IntDistribution(args["low"], args["high"],
-                                            log=bool(args.get("log", False)),
-                                            step=args.get("step", 1))
+                out[name] = IntDistribution(
+                    args["low"],
+                    args["high"],
+                    log=bool(args.get("log", False)),
+                    step=args.get("step", 1),
+                )
             elif kind == "categorical":
                 _only(where, args, {"choices"})
                 out[name] = CategoricalDistribution(args["choices"])
@@ -150,16 +154,18 @@ def import_objective(path: str, ref: Any, base_dir: Path) -> Callable[..., Any]:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ConfigError(f"{path}: objective module {module_name!r} cannot be imported: {exc}"
-                          ) from None
+        raise ConfigError(
+            f"{path}: objective module {module_name!r} cannot be imported: {exc}"
+        ) from None
     func = getattr(module, func_name, None)
     if not callable(func):
         raise ConfigError(f"{path}: module {module_name!r} has no function {func_name!r}")
     return func  # type: ignore[no-any-return]
 
 
-def build(config_path: str, storage_override: str | None, n_trials_override: int | None
-          ) -> tuple[Study, Callable[[Trial], Any], dict[str, Any]]:
+def build(
+    config_path: str, storage_override: str | None, n_trials_override: int | None
+) -> tuple[Study, Callable[[Trial], Any], dict[str, Any]]:
     """Check the whole file, then create or load its study; return (study, objective, run)."""
     cfg = load_config(config_path)
     space = parse_space(config_path, cfg.get("space"))
@@ -171,8 +177,12 @@ def build(config_path: str, storage_override: str | None, n_trials_override: int
     n_trials = n_trials_override if n_trials_override is not None else cfg.get("n_trials")
     storage = storage_override or cfg.get("storage") or "sqlite:///trimtab.db"
     study = trimtab.create_study(
-        study_name=cfg["study_name"], storage=storage, sampler=sampler,
-        direction=cfg.get("direction"), directions=cfg.get("directions"), load_if_exists=True,
+        study_name=cfg["study_name"],
+        storage=storage,
+        sampler=sampler,
+        direction=cfg.get("direction"),
+        directions=cfg.get("directions"),
+        load_if_exists=True,
     )
     study.set_system_attr("tune_config", {**cfg, "storage": storage})
     for params in cfg.get("enqueue") or []:
@@ -183,6 +193,9 @@ def build(config_path: str, storage_override: str | None, n_trials_override: int
             trial.suggest(name, dist)
         return func(trial, **kwargs)
 
-    run = {"n_trials": n_trials, "timeout": cfg.get("timeout"),
-           "show_progress_bar": bool(cfg.get("show_progress_bar", True))}
+    run = {
+        "n_trials": n_trials,
+        "timeout": cfg.get("timeout"),
+        "show_progress_bar": bool(cfg.get("show_progress_bar", True)),
+    }
     return study, objective, run

@@ -19,7 +19,7 @@ from typing import Any, TypeAlias
 
 from trimtab.exceptions import TrimtabError
 
-CategoricalChoice: TypeAlias = None | bool | int | float | str
+CategoricalChoice: TypeAlias = bool | int | float | str | None
 """The values a categorical choice may take: JSON scalars, so any storage can keep them."""
 
 
@@ -92,7 +92,7 @@ class BaseDistribution(abc.ABC):
 
 
 class FloatDistribution(BaseDistribution):
-    """Real numbers in ``[low, high]``; on a log scale with ``log=True``; on a grid with ``step``."""
+    """Reals in ``[low, high]``; on a log scale with ``log=True``; on a grid with ``step``."""
 
     __slots__ = ("_n", "high", "log", "low", "step")
 
@@ -166,8 +166,13 @@ class FloatDistribution(BaseDistribution):
         return min(max(x, self.low), self.high)
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "float", "low": self.low, "high": self.high, "log": self.log,
-                "step": self.step}
+        return {
+            "type": "float",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "step": self.step,
+        }
 
     def _key(self) -> tuple[Any, ...]:
         return (self.low, self.high, self.log, self.step)
@@ -237,8 +242,13 @@ class IntDistribution(BaseDistribution):
         return self.low + k * self.step
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "int", "low": self.low, "high": self.high, "log": self.log,
-                "step": self.step}
+        return {
+            "type": "int",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "step": self.step,
+        }
 
     def _key(self) -> tuple[Any, ...]:
         return (self.low, self.high, self.log, self.step)
@@ -251,12 +261,11 @@ class IntDistribution(BaseDistribution):
 
 def _check_choice(index: int, choice: Any) -> CategoricalChoice:
     if choice is None or isinstance(choice, bool | int | str):
-        return choice  # type: ignore[no-any-return]
+        return choice
     if isinstance(choice, float):
         if not math.isfinite(choice):
             raise InvalidDistributionError(
-                f"choices[{index}]={choice!r} must be finite (NaN and inf cannot be stored "
-                "in JSON)"
+                f"choices[{index}]={choice!r} must be finite (NaN and inf cannot be stored in JSON)"
             )
         return choice
     raise InvalidDistributionError(
@@ -273,9 +282,7 @@ class CategoricalDistribution(BaseDistribution):
 
     def __init__(self, choices: Sequence[CategoricalChoice]) -> None:
         if isinstance(choices, str | bytes) or not isinstance(choices, Sequence):
-            raise InvalidDistributionError(
-                f"choices={choices!r} must be a list or tuple of values"
-            )
+            raise InvalidDistributionError(f"choices={choices!r} must be a list or tuple of values")
         if len(choices) == 0:
             raise InvalidDistributionError("choices=[] must hold at least one value")
         checked = tuple(_check_choice(i, c) for i, c in enumerate(choices))
@@ -340,11 +347,16 @@ def distribution_from_json(data: dict[str, Any]) -> BaseDistribution:
     """Rebuild a distribution from ``BaseDistribution.to_json`` output."""
     kind = data.get("type")
     if kind == "float":
-        return FloatDistribution(data["low"], data["high"], log=bool(data.get("log", False)),
-                                 step=data.get("step"))
+        return FloatDistribution(
+            data["low"], data["high"], log=bool(data.get("log", False)), step=data.get("step")
+        )
     if kind == "int":
-        return IntDistribution(data["low"], data["high"], log=bool(data.get("log", False)),
-                               step=int(data.get("step", 1)))
+        return IntDistribution(
+            data["low"],
+            data["high"],
+            log=bool(data.get("log", False)),
+            step=int(data.get("step", 1)),
+        )
     if kind == "categorical":
         return CategoricalDistribution(data["choices"])
     raise InvalidDistributionError(

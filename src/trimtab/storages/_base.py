@@ -86,9 +86,7 @@ class BaseStorage(abc.ABC):
     # ---- trials --------------------------------------------------------------------------
 
     @abc.abstractmethod
-    def create_new_trial(
-        self, study_id: int, template: FrozenTrial | None = None
-    ) -> FrozenTrial:
+    def create_new_trial(self, study_id: int, template: FrozenTrial | None = None) -> FrozenTrial:
         """Add a trial numbered after every other trial of the study.
 
         Without a template the trial is RUNNING and started now. With one, its state, params,

@@ -7,7 +7,7 @@ from trimtab.storages._base import BaseStorage
 from trimtab.storages._in_memory import InMemoryStorage
 
 
-def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
+def get_storage(storage: str | BaseStorage | None) -> BaseStorage:
     """``None`` -> in memory; a URL string -> SQL storage; a storage object as it is."""
     if storage is None:
         return InMemoryStorage()

@@ -118,10 +118,14 @@ class InMemoryStorage(BaseStorage):
                     counts[t.state.name] = counts.get(t.state.name, 0) + 1
                 out.append(
                     StudySummary(
-                        study_id=sid, study_name=s.name, directions=list(s.directions),
-                        n_trials=len(s.trials), n_trials_by_state=counts,
+                        study_id=sid,
+                        study_name=s.name,
+                        directions=list(s.directions),
+                        n_trials=len(s.trials),
+                        n_trials_by_state=counts,
                         best_trial=best_single(s.trials, s.directions[0]),
-                        datetime_created=s.created, user_attrs=dict(s.user_attrs),
+                        datetime_created=s.created,
+                        user_attrs=dict(s.user_attrs),
                         system_attrs=dict(s.system_attrs),
                     )
                 )
@@ -129,9 +133,7 @@ class InMemoryStorage(BaseStorage):
 
     # ---- trials --------------------------------------------------------------------------
 
-    def create_new_trial(
-        self, study_id: int, template: FrozenTrial | None = None
-    ) -> FrozenTrial:
+    def create_new_trial(self, study_id: int, template: FrozenTrial | None = None) -> FrozenTrial:
         with self._lock:
             study = self._study(study_id)
             trial_id = self._next_trial_id
@@ -139,7 +141,9 @@ class InMemoryStorage(BaseStorage):
             number = len(study.trials)
             if template is None:
                 trial = FrozenTrial(
-                    number=number, state=TrialState.RUNNING, datetime_start=_now(),
+                    number=number,
+                    state=TrialState.RUNNING,
+                    datetime_start=_now(),
                     trial_id=trial_id,
                 )
             else:
@@ -204,8 +208,7 @@ class InMemoryStorage(BaseStorage):
             if distributions:
                 changes["distributions"] = {**old.distributions, **distributions}
             if intermediate_values:
-                changes["intermediate_values"] = {**old.intermediate_values,
-                                                  **intermediate_values}
+                changes["intermediate_values"] = {**old.intermediate_values, **intermediate_values}
             if user_attrs:
                 for k, v in user_attrs.items():
                     check_json("user attribute", k, v)
@@ -213,8 +216,7 @@ class InMemoryStorage(BaseStorage):
             if system_attrs:
                 for k, v in system_attrs.items():
                     check_json("system attribute", k, v)
-                changes["system_attrs"] = {**old.system_attrs,
-                                           **copy.deepcopy(dict(system_attrs))}
+                changes["system_attrs"] = {**old.system_attrs, **copy.deepcopy(dict(system_attrs))}
             if fail_reason is not None:
                 changes["fail_reason"] = fail_reason
             new = old.replace(**changes)

@@ -22,9 +22,7 @@ def _check_strategies(sampler: Any, pruner: Any) -> None:
         raise TypeError(f"pruner={pruner!r} must be a trimtab.pruners pruner or None")
 
 
-def _parse_directions(
-    direction: Any, directions: Any
-) -> tuple[list[StudyDirection], bool]:
+def _parse_directions(direction: Any, directions: Any) -> tuple[list[StudyDirection], bool]:
     if direction is not None and directions is not None:
         raise ValueError("pass direction= (one objective) or directions= (several), not both")
     if directions is not None:

@@ -11,8 +11,16 @@ if TYPE_CHECKING:
     from trimtab.study._study import Study
 
 DEFAULT_ATTRS = (
-    "number", "value", "datetime_start", "datetime_complete", "duration", "params",
-    "user_attrs", "system_attrs", "state", "fail_reason",
+    "number",
+    "value",
+    "datetime_start",
+    "datetime_complete",
+    "duration",
+    "params",
+    "user_attrs",
+    "system_attrs",
+    "state",
+    "fail_reason",
 )
 _ALLOWED = (*DEFAULT_ATTRS, "intermediate_values")
 
@@ -42,33 +50,31 @@ def trial_rows(study: Study, attrs: Sequence[str] | None = None) -> list[dict[st
                 for k, v in getattr(t, a).items():
                     row[f"{a}_{k}"] = v
             elif a == "fail_reason":
-                row["fail_reason"] = None if t.fail_reason is None else (
-                    f"{t.fail_reason.get('type')}: {t.fail_reason.get('message')}")
+                row["fail_reason"] = (
+                    None
+                    if t.fail_reason is None
+                    else (f"{t.fail_reason.get('type')}: {t.fail_reason.get('message')}")
+                )
             else:
                 row[a] = getattr(t, a)
         rows.append(row)
     return rows
 
 
-def trials_dataframe(
-    study: Study, attrs: Sequence[str] | None, multi_index: bool
-) -> pd.DataFrame:
+def trials_dataframe(study: Study, attrs: Sequence[str] | None, multi_index: bool) -> pd.DataFrame:
     try:
         import pandas as pd
     except ImportError:
-        raise ImportError(
-            "trials_dataframe needs pandas: pip install \"trimtab[pandas]\""
-        ) from None
+        raise ImportError('trials_dataframe needs pandas: pip install "trimtab[pandas]"') from None
     rows = trial_rows(study, attrs)
     df = pd.DataFrame(rows)
     if multi_index and len(df.columns):
-        prefixes = ("params_", "user_attrs_", "system_attrs_", "intermediate_values_",
-                    "values_")
+        prefixes = ("params_", "user_attrs_", "system_attrs_", "intermediate_values_", "values_")
         tuples = []
         for c in df.columns:
             for p in prefixes:
                 if c.startswith(p):
-                    tuples.append((p[:-1], c[len(p):]))
+                    tuples.append((p[:-1], c[len(p) :]))
                     break
             else:
                 tuples.append((c, ""))

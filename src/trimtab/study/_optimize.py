@@ -95,8 +95,12 @@ def run_optimize(
     if show_progress_bar:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_trials if n_trials is not None else None, desc="trials",
-                   unit="trial", dynamic_ncols=True)
+        bar = tqdm(
+            total=n_trials if n_trials is not None else None,
+            desc="trials",
+            unit="trial",
+            dynamic_ncols=True,
+        )
     done = 0
     try:
         while not study._stop_flag:
@@ -147,9 +151,7 @@ def _run_trial(
         frozen = study.tell(trial, state=TrialState.FAILED, fail_reason=failure(exc))
         if not isinstance(exc, catch):
             raise
-        _logger.warning(
-            "trial %d failed with %s: %s", trial.number, type(exc).__name__, exc
-        )
+        _logger.warning("trial %d failed with %s: %s", trial.number, type(exc).__name__, exc)
         return frozen
     return study.tell(trial, result)
 
@@ -159,9 +161,17 @@ def _log_trial(t: FrozenTrial, best: _Best) -> None:
         return
     if t.state == TrialState.COMPLETE:
         shown = t.values[0] if t.values is not None and len(t.values) == 1 else t.values
-        tail = (f"; best is trial {best.number} with value {best.value!r}"
-                if best.number is not None else "")
-        _logger.info("trial %d finished with value %r and parameters %r%s",
-                     t.number, shown, dict(t.params), tail)
+        tail = (
+            f"; best is trial {best.number} with value {best.value!r}"
+            if best.number is not None
+            else ""
+        )
+        _logger.info(
+            "trial %d finished with value %r and parameters %r%s",
+            t.number,
+            shown,
+            dict(t.params),
+            tail,
+        )
     elif t.state == TrialState.PRUNED:
         _logger.info("trial %d pruned at step %s", t.number, t.last_step)

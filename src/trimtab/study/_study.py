@@ -130,7 +130,9 @@ class Study:
             template = None
             if attrs:
                 template = FrozenTrial(
-                    number=-1, state=TrialState.RUNNING, system_attrs=attrs,
+                    number=-1,
+                    state=TrialState.RUNNING,
+                    system_attrs=attrs,
                     datetime_start=datetime.datetime.now(datetime.timezone.utc),
                 )
             frozen = self._storage.create_new_trial(self._study_id, template)
@@ -187,8 +189,7 @@ class Study:
         if type(self.sampler).after_trial is not BaseSampler.after_trial:
             record = live._make_snapshot() if live is not None else frozen
             self.sampler.after_trial(self, record, state, final_values)
-        final: dict[str, Any] = {"state": state, "values": final_values,
-                                 "fail_reason": reason}
+        final: dict[str, Any] = {"state": state, "values": final_values, "fail_reason": reason}
         if live is not None:
             return live._finish(**final)
         return self._storage.update_trial(frozen.trial_id, **final)
@@ -234,7 +235,9 @@ class Study:
                 ):
                     return
         template = FrozenTrial(
-            number=-1, state=TrialState.WAITING, user_attrs=user_attrs,
+            number=-1,
+            state=TrialState.WAITING,
+            user_attrs=user_attrs,
             system_attrs={FIXED_PARAMS_ATTR: dict(params)},
         )
         self._storage.create_new_trial(self._study_id, template)
@@ -281,8 +284,9 @@ class Study:
         exception ends the trial FAILED and is raised. ``KeyboardInterrupt`` ends the trial
         FAILED and returns.
         """
-        run_optimize(self, func, n_trials, timeout, catch, callbacks, gc_after_trial,
-                     show_progress_bar)
+        run_optimize(
+            self, func, n_trials, timeout, catch, callbacks, gc_after_trial, show_progress_bar
+        )
 
     def stop(self) -> None:
         """Ask ``optimize`` to stop after the running trial (e.g. from a callback)."""

@@ -70,13 +70,19 @@ class Trial:
         self._relative_space = sampler.infer_relative_search_space(study, frozen)
         self._relative: dict[str, Any] = (
             sampler.sample_relative(study, frozen, self._relative_space)
-            if self._relative_space else {}
+            if self._relative_space
+            else {}
         )
 
     # ---- suggest -------------------------------------------------------------------------
 
     def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None,
+        self,
+        name: str,
+        low: float,
+        high: float,
+        *,
+        step: float | None = None,
         log: bool = False,
     ) -> float:
         """A float in ``[low, high]``; log-uniform with ``log=True``; on a grid with ``step``."""
@@ -145,8 +151,9 @@ class Trial:
         elif name in self._relative and self._relative_space.get(name) == distribution:
             value = self._relative[name]
         else:  # samplers see the trial as created: number, system attributes
-            value = self.study.sampler.sample_independent(self.study, self._frozen, name,
-                                                          distribution)
+            value = self.study.sampler.sample_independent(
+                self.study, self._frozen, name, distribution
+            )
         kind = type(distribution)
         if kind is FloatDistribution:
             value = float(value)
@@ -178,7 +185,10 @@ class Trial:
         if step in self._intermediate:
             _logger.warning(
                 "trial %d already reported %r at step %d; the new value %r is ignored",
-                self.number, self._intermediate[step], step, v,
+                self.number,
+                self._intermediate[step],
+                step,
+                v,
             )
             return
         if math.isnan(v):
@@ -235,8 +245,10 @@ class Trial:
     def _make_snapshot(self) -> FrozenTrial:
         """The trial as it is now, as an immutable record."""
         return self._frozen.replace(
-            params=self._params, distributions=self._distributions,
-            intermediate_values=self._intermediate, user_attrs=self._user_attrs,
+            params=self._params,
+            distributions=self._distributions,
+            intermediate_values=self._intermediate,
+            user_attrs=self._user_attrs,
             system_attrs=self._system_attrs,
         )
 
@@ -278,4 +290,3 @@ class Trial:
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self._params!r})"
-

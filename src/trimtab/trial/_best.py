@@ -11,9 +11,7 @@ from trimtab.trial._state import TrialState
 from trimtab.trial._study_record import StudyDirection
 
 
-def best_single(
-    trials: Sequence[FrozenTrial], direction: StudyDirection
-) -> FrozenTrial | None:
+def best_single(trials: Sequence[FrozenTrial], direction: StudyDirection) -> FrozenTrial | None:
     """The COMPLETE trial with the best value (the earliest on ties), or ``None``."""
     best: FrozenTrial | None = None
     best_value = 0.0

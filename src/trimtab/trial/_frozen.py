@@ -62,14 +62,21 @@ class FrozenTrial:
         put(self, "_distributions", dict(distributions) if distributions else {})
         put(self, "_user_attrs", dict(user_attrs) if user_attrs else {})
         put(self, "_system_attrs", dict(system_attrs) if system_attrs else {})
-        put(self, "_intermediate_values",
-            dict(intermediate_values) if intermediate_values else {})
+        put(self, "_intermediate_values", dict(intermediate_values) if intermediate_values else {})
         put(self, "datetime_start", datetime_start)
         put(self, "datetime_complete", datetime_complete)
-        put(self, "fail_reason",
-            None if fail_reason is None else MappingProxyType(dict(fail_reason)))
+        put(
+            self,
+            "fail_reason",
+            None if fail_reason is None else MappingProxyType(dict(fail_reason)),
+        )
         put(self, "trial_id", trial_id)
 
+    _params: dict[str, Any]
+    _distributions: dict[str, BaseDistribution]
+    _user_attrs: dict[str, Any]
+    _system_attrs: dict[str, Any]
+    _intermediate_values: dict[int, float]
     number: int
     state: TrialState
     values: tuple[float, ...] | None
@@ -146,9 +153,16 @@ class FrozenTrial:
 
     def _fields(self) -> tuple[Any, ...]:
         return (
-            self.number, self.state, self.values, self._params, self._distributions,
-            self._user_attrs, self._system_attrs, self._intermediate_values,
-            self.datetime_start, self.datetime_complete,
+            self.number,
+            self.state,
+            self.values,
+            self._params,
+            self._distributions,
+            self._user_attrs,
+            self._system_attrs,
+            self._intermediate_values,
+            self.datetime_start,
+            self.datetime_complete,
             None if self.fail_reason is None else dict(self.fail_reason),
         )
 

@@ -33,7 +33,9 @@ trials = sa.Table(
     metadata,
     sa.Column("trial_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column(
-        "study_id", sa.Integer, sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
+        "study_id",
+        sa.Integer,
+        sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
         nullable=False,
     ),
     sa.Column("number", sa.Integer, nullable=False),
@@ -57,7 +59,9 @@ claims = sa.Table(
     "claims",
     metadata,
     sa.Column(
-        "study_id", sa.Integer, sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
+        "study_id",
+        sa.Integer,
+        sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
         primary_key=True,
     ),
     sa.Column("key", sa.String(512), primary_key=True),

@@ -59,9 +59,22 @@ def _merge(stored: str, changes: Mapping[str, Any]) -> str:
     return _dumps(merged)
 
 
-_COLUMNS = ("trial_id", "study_id", "number", "state", "seq", "values", "params",
-            "distributions", "user_attrs", "system_attrs", "intermediate_values",
-            "fail_reason", "datetime_start", "datetime_complete")
+_COLUMNS = (
+    "trial_id",
+    "study_id",
+    "number",
+    "state",
+    "seq",
+    "values",
+    "params",
+    "distributions",
+    "user_attrs",
+    "system_attrs",
+    "intermediate_values",
+    "fail_reason",
+    "datetime_start",
+    "datetime_complete",
+)
 
 
 class _Statements:
@@ -74,14 +87,18 @@ class _Statements:
     def __init__(self, dialect: str) -> None:
         cols = ", ".join(f'"{c}"' for c in _COLUMNS)
         typed = [trials.c[c] for c in _COLUMNS]
-        dt = (sa.bindparam("datetime_start", type_=sa.DateTime),
-              sa.bindparam("datetime_complete", type_=sa.DateTime))
+        dt = (
+            sa.bindparam("datetime_start", type_=sa.DateTime),
+            sa.bindparam("datetime_complete", type_=sa.DateTime),
+        )
         lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
         self.bump = sa.text(
-            "UPDATE studies SET seq = seq + 1 WHERE study_id = :sid RETURNING seq, n_trials")
+            "UPDATE studies SET seq = seq + 1 WHERE study_id = :sid RETURNING seq, n_trials"
+        )
         self.bump_new = sa.text(
             "UPDATE studies SET seq = seq + 1, n_trials = n_trials + 1 WHERE study_id = :sid "
-            "RETURNING seq, n_trials")
+            "RETURNING seq, n_trials"
+        )
         ins = [c for c in _COLUMNS if c != "trial_id"]
         self.insert = sa.text(
             f"INSERT INTO trials ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in ins)}) "
@@ -89,20 +106,25 @@ class _Statements:
         ).bindparams(*dt)
         sets = ", ".join(f'"{c}" = :{c}' for c in _COLUMNS[3:])
         self.update = sa.text(f"UPDATE trials SET {sets} WHERE trial_id = :trial_id").bindparams(
-            *dt)
+            *dt
+        )
         self.select_one = sa.text(f"SELECT {cols} FROM trials WHERE trial_id = :tid").columns(
-            *typed)
+            *typed
+        )
         self.changed = sa.text(
             f"SELECT {cols} FROM trials WHERE study_id = :sid AND seq > :seq ORDER BY seq"
         ).columns(*typed)
         self.any_waiting = sa.text(
-            "SELECT 1 FROM trials WHERE study_id = :sid AND state = 'WAITING' LIMIT 1")
+            "SELECT 1 FROM trials WHERE study_id = :sid AND state = 'WAITING' LIMIT 1"
+        )
         self.oldest_waiting = sa.text(
             "SELECT trial_id FROM trials WHERE study_id = :sid AND state = 'WAITING' "
-            f"ORDER BY number LIMIT 1{lock}")
+            f"ORDER BY number LIMIT 1{lock}"
+        )
         self.start_waiting = sa.text(
             "UPDATE trials SET state = 'RUNNING', datetime_start = :now, seq = :seq "
-            "WHERE trial_id = :tid").bindparams(sa.bindparam("now", type_=sa.DateTime))
+            "WHERE trial_id = :tid"
+        ).bindparams(sa.bindparam("now", type_=sa.DateTime))
 
 
 class _Cache:
@@ -179,7 +201,7 @@ class SQLStorage(BaseStorage):
                 self._dist_cache[text] = dists
         return dists
 
-    def _frozen(self, m: Mapping[str, Any]) -> FrozenTrial:
+    def _frozen(self, m: Mapping[str, Any] | sa.RowMapping) -> FrozenTrial:
         values = m["values"]
         fail = m["fail_reason"]
         return FrozenTrial(
@@ -214,13 +236,21 @@ class SQLStorage(BaseStorage):
         name = study_name or f"no-name-{uuid.uuid4()}"
         try:
             with self._writing() as conn:
-                return int(conn.execute(
-                    sa.insert(studies).values(
-                        study_name=name, directions=_dumps([d.name for d in directions]),
-                        user_attrs="{}", system_attrs="{}", seq=0, n_trials=0,
-                        datetime_created=_now(),
-                    ).returning(studies.c.study_id)
-                ).scalar_one())
+                return int(
+                    conn.execute(
+                        sa.insert(studies)
+                        .values(
+                            study_name=name,
+                            directions=_dumps([d.name for d in directions]),
+                            user_attrs="{}",
+                            system_attrs="{}",
+                            seq=0,
+                            n_trials=0,
+                            datetime_created=_now(),
+                        )
+                        .returning(studies.c.study_id)
+                    ).scalar_one()
+                )
         except sa.exc.IntegrityError:
             raise DuplicatedStudyError(
                 f"study_name={name!r} already exists in {self.url!r}; pass "
@@ -249,9 +279,13 @@ class SQLStorage(BaseStorage):
                 sa.select(studies.c.study_id).where(studies.c.study_name == study_name)
             ).scalar()
             if sid is None:
-                known = conn.execute(
-                    sa.select(studies.c.study_name).order_by(studies.c.study_id).limit(10)
-                ).scalars().all()
+                known = (
+                    conn.execute(
+                        sa.select(studies.c.study_name).order_by(studies.c.study_id).limit(10)
+                    )
+                    .scalars()
+                    .all()
+                )
                 raise StudyNotFoundError(
                     f"study_name={study_name!r} does not exist in {self.url!r}; existing "
                     f"studies: {list(known)!r}"
@@ -280,7 +314,8 @@ class SQLStorage(BaseStorage):
             )
             current[key] = value
             conn.execute(
-                sa.update(studies).where(studies.c.study_id == study_id)
+                sa.update(studies)
+                .where(studies.c.study_id == study_id)
                 .values({column: _dumps(current)})
             )
 
@@ -303,27 +338,39 @@ class SQLStorage(BaseStorage):
             counts: dict[str, int] = {}
             for t in ts:
                 counts[t.state.name] = counts.get(t.state.name, 0) + 1
-            out.append(StudySummary(
-                study_id=sid, study_name=row.study_name, directions=directions,
-                n_trials=len(ts), n_trials_by_state=counts,
-                best_trial=best_single(ts, directions[0]),
-                datetime_created=_aware(row.datetime_created),
-                user_attrs=json.loads(row.user_attrs),
-                system_attrs=json.loads(row.system_attrs),
-            ))
+            out.append(
+                StudySummary(
+                    study_id=sid,
+                    study_name=row.study_name,
+                    directions=directions,
+                    n_trials=len(ts),
+                    n_trials_by_state=counts,
+                    best_trial=best_single(ts, directions[0]),
+                    datetime_created=_aware(row.datetime_created),
+                    user_attrs=json.loads(row.user_attrs),
+                    system_attrs=json.loads(row.system_attrs),
+                )
+            )
         return out
 
     # ---- trials --------------------------------------------------------------------------
 
-    def create_new_trial(
-        self, study_id: int, template: FrozenTrial | None = None
-    ) -> FrozenTrial:
+    def create_new_trial(self, study_id: int, template: FrozenTrial | None = None) -> FrozenTrial:
         t = template
         row: dict[str, Any] = {"study_id": study_id}
         if t is None:
-            row.update(state="RUNNING", values=None, params="{}", distributions="{}",
-                       user_attrs="{}", system_attrs="{}", intermediate_values="{}",
-                       fail_reason=None, datetime_start=_now(), datetime_complete=None)
+            row.update(
+                state="RUNNING",
+                values=None,
+                params="{}",
+                distributions="{}",
+                user_attrs="{}",
+                system_attrs="{}",
+                intermediate_values="{}",
+                fail_reason=None,
+                datetime_start=_now(),
+                datetime_complete=None,
+            )
         else:
             for k, v in t.user_attrs.items():
                 check_json("user attribute", k, v)
@@ -337,11 +384,14 @@ class SQLStorage(BaseStorage):
                 user_attrs=_dumps(dict(t.user_attrs)),
                 system_attrs=_dumps(dict(t.system_attrs)),
                 intermediate_values=_dumps(
-                    {str(s): encode_float(v) for s, v in t.intermediate_values.items()}),
+                    {str(s): encode_float(v) for s, v in t.intermediate_values.items()}
+                ),
                 fail_reason=None if t.fail_reason is None else _dumps(dict(t.fail_reason)),
-                datetime_start=None if t.datetime_start is None
+                datetime_start=None
+                if t.datetime_start is None
                 else t.datetime_start.astimezone(_UTC).replace(tzinfo=None),
-                datetime_complete=None if t.datetime_complete is None
+                datetime_complete=None
+                if t.datetime_complete is None
                 else t.datetime_complete.astimezone(_UTC).replace(tzinfo=None),
             )
         with self._writing() as conn:
@@ -359,8 +409,7 @@ class SQLStorage(BaseStorage):
             if trial_id is None:
                 return None
             seq, _ = self._bump(conn, study_id)
-            conn.execute(self._q.start_waiting,
-                         {"tid": trial_id, "seq": seq, "now": _now()})
+            conn.execute(self._q.start_waiting, {"tid": trial_id, "seq": seq, "now": _now()})
             row = conn.execute(self._q.select_one, {"tid": trial_id}).one()
         return self._frozen(row._mapping)
 
@@ -406,11 +455,13 @@ class SQLStorage(BaseStorage):
                 new["params"] = _merge(old["params"], params)
             if distributions:
                 new["distributions"] = _merge(
-                    old["distributions"], {k: d.to_json() for k, d in distributions.items()})
+                    old["distributions"], {k: d.to_json() for k, d in distributions.items()}
+                )
             if intermediate_values:
                 new["intermediate_values"] = _merge(
                     old["intermediate_values"],
-                    {str(s): encode_float(v) for s, v in intermediate_values.items()})
+                    {str(s): encode_float(v) for s, v in intermediate_values.items()},
+                )
             if user_attrs:
                 new["user_attrs"] = _merge(old["user_attrs"], user_attrs)
             if system_attrs:
@@ -454,19 +505,25 @@ class SQLStorage(BaseStorage):
         try:
             with self._writing() as conn:
                 self._bump(conn, study_id)
-                conn.execute(sa.insert(claims).values(
-                    study_id=study_id, key=key, datetime_created=_now()))
+                conn.execute(
+                    sa.insert(claims).values(study_id=study_id, key=key, datetime_created=_now())
+                )
         except sa.exc.IntegrityError:
             return False
         return True
 
     def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
         with self._engine.connect() as conn:
-            keys = conn.execute(
-                sa.select(claims.c.key).where(
-                    (claims.c.study_id == study_id) & claims.c.key.startswith(prefix, autoescape=True)
+            keys = (
+                conn.execute(
+                    sa.select(claims.c.key).where(
+                        (claims.c.study_id == study_id)
+                        & claims.c.key.startswith(prefix, autoescape=True)
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         return set(keys)
 
 
@@ -483,4 +540,3 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
-

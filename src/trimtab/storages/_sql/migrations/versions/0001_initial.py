@@ -30,7 +30,9 @@ def upgrade() -> None:
         "trials",
         sa.Column("trial_id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column(
-            "study_id", sa.Integer, sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
+            "study_id",
+            sa.Integer,
+            sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("number", sa.Integer, nullable=False),
@@ -52,7 +54,9 @@ def upgrade() -> None:
     op.create_table(
         "claims",
         sa.Column(
-            "study_id", sa.Integer, sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
+            "study_id",
+            sa.Integer,
+            sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
             primary_key=True,
         ),
         sa.Column("key", sa.String(512), primary_key=True),
