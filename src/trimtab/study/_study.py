@@ -158,9 +158,11 @@ class Study:
         """
         live = trial if isinstance(trial, Trial) else None
         frozen = self._resolve(trial)
-        if frozen.state.is_finished() or (live is not None and live._finished):
+        if live is not None and live._finished:
+            frozen = self._storage.get_trial(frozen.trial_id)
+        if frozen.state.is_finished():
             if skip_if_finished:
-                return self._storage.get_trial(frozen.trial_id)
+                return frozen
             raise UpdateFinishedTrialError(
                 f"trial {frozen.number} is already {frozen.state.name}; it cannot be told "
                 "again (pass skip_if_finished=True to ignore)"

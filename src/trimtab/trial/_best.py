@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from trimtab.trial._frozen import FrozenTrial
 from trimtab.trial._state import TrialState
 from trimtab.trial._study_record import StudyDirection
@@ -34,17 +32,21 @@ def pareto_front(
     better in one. Trials with identical values are all kept.
     """
     done = [t for t in trials if t.state == TrialState.COMPLETE and t.values is not None]
-    if not done:
-        return []
-    signs = np.array([1.0 if d == StudyDirection.MINIMIZE else -1.0 for d in directions])
-    losses = np.array([t.values for t in done], dtype=float) * signs  # minimise all
-    order = np.lexsort(losses.T[::-1])  # sort by first objective, then the next, ...
+    signs = [1.0 if d == StudyDirection.MINIMIZE else -1.0 for d in directions]
+    # minimise every objective; sorted lexicographically, a trial can only be dominated by
+    # one before it, so one pass against the front so far is enough
+    losses = sorted(
+        (tuple(v * s for v, s in zip(t.values or (), signs, strict=True)), i)
+        for i, t in enumerate(done)
+    )
+    front: list[tuple[float, ...]] = []
     keep: list[int] = []
-    front = np.empty((0, losses.shape[1]))
-    for i in order:
-        row = losses[i]
-        dominated = bool(np.any(np.all(front <= row, axis=1) & np.any(front < row, axis=1)))
+    for loss, i in losses:
+        dominated = any(
+            all(f <= x for f, x in zip(other, loss, strict=True)) and other != loss
+            for other in front
+        )
         if not dominated:
-            keep.append(int(i))
-            front = np.vstack([front, row])
+            keep.append(i)
+            front.append(loss)
     return sorted((done[i] for i in keep), key=lambda t: t.number)

@@ -1,0 +1,251 @@
+"""The storage contract, checked on every backend."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import trimtab
+from trimtab.distributions import FloatDistribution, IntDistribution
+from trimtab.exceptions import (
+    DuplicatedStudyError,
+    StorageError,
+    StudyNotFoundError,
+    UpdateFinishedTrialError,
+)
+from trimtab.storages import BaseStorage, SQLStorage, get_storage
+from trimtab.trial import FrozenTrial, StudyDirection, TrialState
+
+MIN = [StudyDirection.MINIMIZE]
+
+
+def test_study_lifecycle(storage: BaseStorage) -> None:
+    sid = storage.create_new_study(MIN, "a")
+    assert storage.get_study_id_from_name("a") == sid
+    assert storage.get_study_name_from_id(sid) == "a"
+    assert storage.get_study_directions(sid) == MIN
+    with pytest.raises(DuplicatedStudyError, match="study_name='a' already exists"):
+        storage.create_new_study(MIN, "a")
+    storage.set_study_user_attr(sid, "note", {"k": [1, 2]})
+    assert storage.get_study_user_attrs(sid) == {"note": {"k": [1, 2]}}
+    storage.delete_study(sid)
+    with pytest.raises(StudyNotFoundError, match="study_name='a' does not exist"):
+        storage.get_study_id_from_name("a")
+
+
+def test_unnamed_studies_get_unique_names(storage: BaseStorage) -> None:
+    a = storage.create_new_study(MIN)
+    b = storage.create_new_study(MIN)
+    assert storage.get_study_name_from_id(a) != storage.get_study_name_from_id(b)
+
+
+def test_update_merges_and_finishes_once(storage: BaseStorage) -> None:
+    sid = storage.create_new_study(MIN, "s")
+    t = storage.create_new_trial(sid)
+    assert (t.number, t.state) == (0, TrialState.RUNNING)
+    assert t.datetime_start is not None
+    d = FloatDistribution(0, 1)
+    storage.update_trial(
+        t.trial_id,
+        params={"x": 0.5},
+        distributions={"x": d},
+        intermediate_values={0: 1.0},
+        user_attrs={"a": 1},
+    )
+    storage.update_trial(
+        t.trial_id,
+        params={"y": 2},
+        distributions={"y": IntDistribution(0, 3)},
+        intermediate_values={1: 3.0},
+        user_attrs={"b": 2},
+    )
+    done = storage.update_trial(t.trial_id, state=TrialState.COMPLETE, values=[0.25])
+    assert done.params == {"x": 0.5, "y": 2}
+    assert done.distributions["x"] == d
+    assert done.user_attrs == {"a": 1, "b": 2}
+    assert done.intermediate_values == {0: 1.0, 1: 3.0}
+    assert done.values == (0.25,)
+    assert done.datetime_complete is not None and done.datetime_complete >= done.datetime_start
+    assert storage.get_trial(t.trial_id) == done
+    with pytest.raises(UpdateFinishedTrialError, match="trial 0 is already COMPLETE"):
+        storage.update_trial(t.trial_id, values=[1.0])
+    assert storage.get_trial(t.trial_id).values == (0.25,)  # nothing lost
+
+
+def test_non_finite_intermediate_values_survive(storage: BaseStorage) -> None:
+    sid = storage.create_new_study(MIN, "s")
+    t = storage.create_new_trial(sid)
+    storage.update_trial(t.trial_id, intermediate_values={0: math.nan, 1: math.inf, 2: -math.inf})
+    iv = storage.get_all_trials(sid)[0].intermediate_values
+    assert math.isnan(iv[0]) and iv[1] == math.inf and iv[2] == -math.inf
+
+
+def test_attributes_must_be_json(storage: BaseStorage) -> None:
+    sid = storage.create_new_study(MIN, "s")
+    t = storage.create_new_trial(sid)
+    with pytest.raises(ValueError, match="user attribute 'model'=.* JSON-serialisable"):
+        storage.update_trial(t.trial_id, user_attrs={"model": object()})
+    with pytest.raises(ValueError, match="JSON-serialisable"):
+        storage.set_study_user_attr(sid, "x", math.nan)
+
+
+def test_waiting_trials_are_handed_out_once_in_order(storage: BaseStorage) -> None:
+    sid = storage.create_new_study(MIN, "s")
+    for i in range(3):
+        storage.create_new_trial(
+            sid, FrozenTrial(number=-1, state=TrialState.WAITING, system_attrs={"i": i})
+        )
+    popped = [storage.pop_waiting_trial(sid) for _ in range(4)]
+    assert [p.system_attrs["i"] for p in popped[:3] if p] == [0, 1, 2]
+    assert popped[3] is None
+    assert all(p.state == TrialState.RUNNING and p.datetime_start for p in popped[:3] if p)
+
+
+def test_claims_are_exclusive(storage: BaseStorage) -> None:
+    sid = storage.create_new_study(MIN, "s")
+    other = storage.create_new_study(MIN, "t")
+    assert storage.claim(sid, "grid:1")
+    assert not storage.claim(sid, "grid:1")
+    assert storage.claim(other, "grid:1")
+    storage.claim(sid, "x:1")
+    assert storage.get_claims(sid, "grid:") == {"grid:1"}
+
+
+def test_get_all_trials_filters_by_state(storage: BaseStorage) -> None:
+    sid = storage.create_new_study(MIN, "s")
+    a = storage.create_new_trial(sid)
+    storage.create_new_trial(sid)
+    storage.update_trial(a.trial_id, state=TrialState.FAILED)
+    assert [t.number for t in storage.get_all_trials(sid)] == [0, 1]
+    assert [t.number for t in storage.get_all_trials(sid, (TrialState.RUNNING,))] == [1]
+    assert storage.get_n_trials(sid, (TrialState.FAILED,)) == 1
+
+
+def test_summaries_count_states_and_find_best(storage: BaseStorage) -> None:
+    sid = storage.create_new_study([StudyDirection.MAXIMIZE], "s")
+    for v in (1.0, 3.0, 2.0):
+        t = storage.create_new_trial(sid)
+        storage.update_trial(t.trial_id, state=TrialState.COMPLETE, values=[v])
+    storage.create_new_trial(sid)
+    (summary,) = storage.get_all_studies()
+    assert summary.n_trials == 4
+    assert summary.n_trials_by_state == {"COMPLETE": 3, "RUNNING": 1}
+    assert summary.best_trial is not None and summary.best_trial.values == (3.0,)
+
+
+# ---- SQL specifics ----------------------------------------------------------------------
+
+
+def test_sql_reads_are_incremental(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'inc.db'}"
+    writer, reader = SQLStorage(url), SQLStorage(url)
+    sid = writer.create_new_study(MIN, "s")
+    for _ in range(5):
+        t = writer.create_new_trial(sid)
+        writer.update_trial(t.trial_id, state=TrialState.COMPLETE, values=[1.0])
+    first = reader.get_all_trials(sid)
+    running = writer.create_new_trial(sid)
+    second = reader.get_all_trials(sid)
+    assert len(second) == 6 and second[5].number == running.number
+    # unchanged trials are the very objects read before: they were not read again
+    assert all(a is b for a, b in zip(first, second[:5], strict=True))
+    writer.update_trial(running.trial_id, state=TrialState.COMPLETE, values=[0.5])
+    third = reader.get_all_trials(sid)
+    assert third[5].values == (0.5,)
+    assert all(a is b for a, b in zip(first, third[:5], strict=True))
+
+
+def test_sql_survives_reopening(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    s = SQLStorage(url)
+    sid = s.create_new_study(MIN, "s")
+    t = s.create_new_trial(sid)
+    s.update_trial(
+        t.trial_id,
+        params={"x": 1},
+        distributions={"x": IntDistribution(0, 2)},
+        state=TrialState.COMPLETE,
+        values=[2.0],
+    )
+    again = SQLStorage(url).get_all_trials(SQLStorage(url).get_study_id_from_name("s"))
+    assert again[0].params == {"x": 1} and again[0].values == (2.0,)
+    assert again[0].distributions == {"x": IntDistribution(0, 2)}
+
+
+def test_sql_stores_plain_json(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    s = SQLStorage(url)
+    sid = s.create_new_study(MIN, "s")
+    t = s.create_new_trial(sid)
+    s.update_trial(
+        t.trial_id,
+        params={"act": "relu"},
+        distributions={"act": trimtab.distributions.CategoricalDistribution(["relu"])},
+    )
+    import json
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "j.db") as conn:
+        params, dists = conn.execute("SELECT params, distributions FROM trials").fetchone()
+    assert json.loads(params) == {"act": "relu"}
+    assert json.loads(dists) == {"act": {"type": "categorical", "choices": ["relu"]}}
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("not a url", "is not a database URL"),
+        ("runs.db", "is not a database URL; expected e.g. 'sqlite:///runs.db'"),
+        ("nosuchdb://x/y", "cannot be opened"),
+        ("sqlite:////nonexistent-dir/x/runs.db", "directory '/nonexistent-dir/x' does not exist"),
+    ],
+)
+def test_unusable_storage_urls_raise_storage_error(url: str, fragment: str) -> None:
+    with pytest.raises(StorageError) as info:
+        get_storage(url)
+    assert fragment in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_storage_of_wrong_type_is_rejected() -> None:
+    with pytest.raises(StorageError, match="storage=42 has type int"):
+        get_storage(42)  # type: ignore[arg-type]
+
+
+def test_migrations_build_exactly_the_declared_schema(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from trimtab.storages._sql._schema import SCHEMA_VERSION, metadata
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    SQLStorage(url)  # a new database is built by running the migrations
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == (
+            SCHEMA_VERSION
+        )
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_database_from_another_version_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    SQLStorage(url)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StorageError, match="schema version 9999, written by a newer trimtab"):
+        SQLStorage(url)
+
+
+def test_foreign_database_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE studies (id INTEGER)"))
+    with pytest.raises(StorageError, match="that trimtab did not create"):
+        SQLStorage(url)
