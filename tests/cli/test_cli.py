@@ -176,7 +176,8 @@ def test_tune_with_a_grid_stops_when_the_grid_is_done(runner: CliRunner, tmp_pat
             "space.x: missing key 'high'",
         ),
         (
-            "study_name: s\nobjective: myobj:objective\nspace: {x: {type: float, low: 2, high: 1}}\n",
+            "study_name: s\nobjective: myobj:objective\n"
+            "space: {x: {type: float, low: 2, high: 1}}\n",
             "space.x: low=2 must be <= high=1",
         ),
         (

@@ -86,7 +86,7 @@ def test_non_finite_intermediate_values_survive(storage: BaseStorage) -> None:
 def test_attributes_must_be_json(storage: BaseStorage) -> None:
     sid = storage.create_new_study(MIN, "s")
     t = storage.create_new_trial(sid)
-    with pytest.raises(ValueError, match="user attribute 'model'=.* JSON-serialisable"):
+    with pytest.raises(ValueError, match=r"user attribute 'model'=.* JSON-serialisable"):
         storage.update_trial(t.trial_id, user_attrs={"model": object()})
     with pytest.raises(ValueError, match="JSON-serialisable"):
         storage.set_study_user_attr(sid, "x", math.nan)

@@ -85,7 +85,7 @@ def test_several_objectives_are_stored_and_the_pareto_front_returned(url: Any) -
         study.tell(study.ask(), p)
     front = study.best_trials
     assert sorted(t.values for t in front) == [(0.5, 0.0), (1.0, 1.0), (1.0, 1.0), (2.0, 3.0)]
-    with pytest.raises(TrimtabError, match="has 2 objectives; use study.directions"):
+    with pytest.raises(TrimtabError, match=r"has 2 objectives; use study.directions"):
         study.direction  # noqa: B018
     with pytest.raises(TrimtabError):
         study.best_trial  # noqa: B018
@@ -203,7 +203,7 @@ def test_report_checks_its_arguments(url: Any) -> None:
     trial = trimtab.create_study(storage=url).ask()
     with pytest.raises(ValueError, match="step=-1 must be an integer >= 0"):
         trial.report(1.0, -1)
-    with pytest.raises(ValueError, match="step=1.5"):
+    with pytest.raises(ValueError, match=r"step=1.5"):
         trial.report(1.0, 1.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="value='a' reported at step 0 must be a real number"):
         trial.report("a", 0)  # type: ignore[arg-type]
@@ -296,7 +296,7 @@ def test_enqueue_skip_if_exists_and_user_attrs(url: Any) -> None:
     study.enqueue_trial({"x": 0.5}, skip_if_exists=True)
     assert len(study.trials) == 1
     assert study.trials[0].user_attrs == {"why": "baseline"}
-    with pytest.raises(ValueError, match="parameter 'x'=<object.*JSON-serialisable"):
+    with pytest.raises(ValueError, match=r"parameter 'x'=<object.*JSON-serialisable"):
         study.enqueue_trial({"x": object()})
     with pytest.raises(ValueError, match="must be a mapping"):
         study.enqueue_trial([("x", 1)])  # type: ignore[arg-type]
@@ -320,7 +320,7 @@ def test_tell_by_number_and_state_checks(url: Any) -> None:
     with pytest.raises(ValueError, match="trial number 5 does not exist"):
         study.tell(5, 1.0)
     t = study.ask()
-    with pytest.raises(ValueError, match="state=TrialState.RUNNING cannot end a trial"):
+    with pytest.raises(ValueError, match=r"state=TrialState.RUNNING cannot end a trial"):
         study.tell(t, state=TrialState.RUNNING)
     study.tell(t, state=TrialState.PRUNED)
     assert study.trials[1].state == TrialState.PRUNED and study.trials[1].values is None
@@ -331,7 +331,7 @@ def test_create_and_load_errors(url: Any, tmp_path: Path) -> None:
     trimtab.create_study(study_name="a", storage=storage)
     with pytest.raises(DuplicatedStudyError, match="study_name='a' already exists"):
         trimtab.create_study(study_name="a", storage=storage)
-    with pytest.raises(StudyNotFoundError, match="study_name='b' does not exist.*'a'"):
+    with pytest.raises(StudyNotFoundError, match=r"study_name='b' does not exist.*'a'"):
         trimtab.load_study(study_name="b", storage=storage)
     with pytest.raises(ValueError, match="direction='minimise' is not a direction; allowed"):
         trimtab.create_study(direction="minimise")
@@ -343,7 +343,7 @@ def test_create_and_load_errors(url: Any, tmp_path: Path) -> None:
         trimtab.create_study(
             study_name="a", storage=storage, direction="maximize", load_if_exists=True
         )
-    with pytest.raises(TypeError, match="sampler='random' must be a trimtab.samplers"):
+    with pytest.raises(TypeError, match=r"sampler='random' must be a trimtab.samplers"):
         trimtab.create_study(sampler="random")  # type: ignore[arg-type]
 
 
