@@ -171,6 +171,15 @@ def test_keyboard_interrupt_ends_optimize_cleanly(url: Any) -> None:
     assert study.trials[2].fail_reason["type"] == "KeyboardInterrupt"
 
 
+def test_keyboard_interrupt_in_a_callback_keeps_the_told_trial(url: Any) -> None:
+    def interrupt(s: trimtab.Study, t: trimtab.FrozenTrial) -> None:
+        raise KeyboardInterrupt
+
+    study = trimtab.create_study(storage=url)
+    study.optimize(lambda t: 1.0, n_trials=5, callbacks=[interrupt])
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE]
+
+
 def test_pruned_trials_keep_their_last_reported_value(url: Any) -> None:
     def objective(trial: trimtab.Trial) -> float:
         for step in range(3):

@@ -102,6 +102,7 @@ def run_optimize(
             dynamic_ncols=True,
         )
     done = 0
+    trial: Trial | None = None
     try:
         while not study._stop_flag:
             if n_trials is not None and done >= n_trials:
@@ -115,8 +116,6 @@ def run_optimize(
                 break
             frozen = _run_trial(study, func, trial, catch_types)
             done += 1
-            if frozen is None:  # KeyboardInterrupt
-                break
             best.update(frozen)
             if bar is not None:
                 bar.update(1)
@@ -128,6 +127,17 @@ def run_optimize(
                 cb(study, frozen)
             if gc_after_trial:
                 gc.collect()
+    except KeyboardInterrupt as exc:
+        # Ctrl-C ends optimize cleanly: the running trial is recorded FAILED, nothing else
+        # changes, and the call returns.
+        if trial is not None and not trial._finished:
+            study.tell(
+                trial, state=TrialState.FAILED, fail_reason=failure(exc), skip_if_finished=True
+            )
+        _logger.warning(
+            "interrupted%s; every other trial is kept in the study",
+            f": trial {trial.number} marked FAILED" if trial is not None else "",
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -135,18 +145,13 @@ def run_optimize(
 
 def _run_trial(
     study: Study, func: ObjectiveFunc, trial: Trial, catch: tuple[type[BaseException], ...]
-) -> FrozenTrial | None:
+) -> FrozenTrial:
     try:
         result = func(trial)
     except TrialPruned:
         return study.tell(trial, state=TrialState.PRUNED)
-    except KeyboardInterrupt as exc:
-        study.tell(trial, state=TrialState.FAILED, fail_reason=failure(exc))
-        _logger.warning(
-            "interrupted: trial %d marked FAILED; every earlier trial is kept in the study",
-            trial.number,
-        )
-        return None
+    except KeyboardInterrupt:
+        raise  # handled by the loop
     except BaseException as exc:
         frozen = study.tell(trial, state=TrialState.FAILED, fail_reason=failure(exc))
         if not isinstance(exc, catch):
