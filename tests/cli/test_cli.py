@@ -123,6 +123,7 @@ def test_tune_runs_a_config_and_resumes(runner: CliRunner, tmp_path: Path) -> No
         space:
           x: {{type: float, low: -2, high: 2}}
           kind: {{type: categorical, choices: [a, b]}}
+          lr: {{type: float, low: 1e-5, high: 1e-1, log: true}}
         enqueue:
           - {{x: 1.0, kind: a}}
     """,
@@ -132,6 +133,7 @@ def test_tune_runs_a_config_and_resumes(runner: CliRunner, tmp_path: Path) -> No
     study = trimtab.load_study(study_name="exp", storage=url)
     assert len(study.trials) == 6
     assert study.trials[0].params["x"] == 1.0  # the enqueued point ran first
+    assert all(1e-5 <= t.params["lr"] <= 1e-1 for t in study.trials)  # YAML's 1e-5 is a number
     assert study.system_attrs["tune_config"]["sampler"] == {"name": "random", "seed": 3}
     assert "best: trial" in out.output
     out = runner.invoke(main, ["tune", str(cfg), "--n-trials", "2"])

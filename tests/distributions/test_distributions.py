@@ -176,3 +176,23 @@ def test_json_round_trip(d: FloatDistribution | IntDistribution) -> None:
 def test_json_rejects_unknown_type() -> None:
     with pytest.raises(InvalidDistributionError, match="type='uniform' is not a distribution"):
         distribution_from_json({"type": "uniform"})
+
+
+def test_stepped_floats_land_exactly_on_their_decimal_grid() -> None:
+    d = FloatDistribution(0.1, 0.5, step=0.1)
+    values = [d.from_unit((k + 0.5) / 5) for k in range(5)]
+    assert values == [0.1, 0.2, 0.3, 0.4, 0.5]
+
+
+def test_degenerate_and_huge_ranges() -> None:
+    d = FloatDistribution(1.0, 1.0 + 1e-15, log=True)
+    assert d.from_unit(d.to_unit(1.0)) == pytest.approx(1.0)
+    with pytest.raises(InvalidDistributionError, match="range high - low must be a finite"):
+        FloatDistribution(-1e308, 1e308)
+    with pytest.raises(InvalidDistributionError, match="step=1e-300 is too small"):
+        FloatDistribution(0.0, 1e300, step=1e-300)
+
+
+def test_equal_distributions_hash_equal() -> None:
+    assert FloatDistribution(-0.0, 1) == FloatDistribution(0.0, 1)
+    assert hash(FloatDistribution(-0.0, 1)) == hash(FloatDistribution(0.0, 1))

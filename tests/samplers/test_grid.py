@@ -96,6 +96,40 @@ def test_parameters_outside_the_grid_fail_the_trial_clearly() -> None:
     )
 
 
+def test_workers_listing_parameters_in_another_order_agree() -> None:
+    storage = trimtab.storages.InMemoryStorage()
+    a = trimtab.create_study(
+        study_name="g", storage=storage, sampler=GridSampler({"a": [1, 2], "b": [3, 4, 5]}, seed=0)
+    )
+    b = trimtab.load_study(
+        study_name="g", storage=storage, sampler=GridSampler({"b": [3, 4, 5], "a": [1, 2]}, seed=1)
+    )
+
+    def obj(trial: trimtab.Trial) -> float:
+        return trial.suggest_int("a", 1, 2) + trial.suggest_int("b", 3, 5)
+
+    for _ in range(3):
+        a.optimize(obj, n_trials=1)
+        b.optimize(obj, n_trials=1)
+    a.optimize(obj)
+    points = [(t.params["a"], t.params["b"]) for t in a.trials]
+    assert len(points) == 6 and len(set(points)) == 6
+
+
+def test_a_point_taken_by_another_worker_is_skipped() -> None:
+    storage = trimtab.storages.InMemoryStorage()
+    first = trimtab.create_study(
+        study_name="g", storage=storage, sampler=GridSampler({"x": [1, 2, 3]}, seed=0)
+    )
+    second = trimtab.load_study(
+        study_name="g", storage=storage, sampler=GridSampler({"x": [1, 2, 3]}, seed=0)
+    )
+    obj = lambda t: float(t.suggest_int("x", 1, 3))  # noqa: E731
+    first.optimize(obj, n_trials=2)
+    second.optimize(obj)  # same seed, same order: its first picks are taken, it must move on
+    assert sorted(t.params["x"] for t in first.trials) == [1, 2, 3]
+
+
 @pytest.mark.slow
 def test_several_processes_never_repeat_a_point(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.db'}"

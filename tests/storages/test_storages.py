@@ -249,3 +249,66 @@ def test_foreign_database_is_refused(tmp_path: Path) -> None:
         conn.execute(sa.text("CREATE TABLE studies (id INTEGER)"))
     with pytest.raises(StorageError, match="that trimtab did not create"):
         SQLStorage(url)
+
+
+def test_create_with_a_claim_is_atomic_and_exclusive(storage: BaseStorage) -> None:
+    from trimtab.storages._base import ClaimTaken
+
+    sid = storage.create_new_study(MIN, "s")
+    storage.create_new_trial(sid, claim="grid:1")
+    with pytest.raises(ClaimTaken):
+        storage.create_new_trial(sid, claim="grid:1")
+    assert len(storage.get_all_trials(sid)) == 1
+    assert storage.get_claims(sid) == {"grid:1"}
+
+
+def test_other_readers_see_a_deleted_study_as_gone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'del.db'}"
+    a, b = SQLStorage(url), SQLStorage(url)
+    old = a.create_new_study(MIN, "a")
+    t = a.create_new_trial(old)
+    a.update_trial(t.trial_id, state=TrialState.COMPLETE, values=[1.0])
+    assert len(b.get_all_trials(old)) == 1
+    a.delete_study(old)
+    new = a.create_new_study(MIN, "b")
+    assert new != old  # ids are never reused
+    with pytest.raises(StudyNotFoundError):
+        b.get_all_trials(old)
+    assert b.get_all_trials(new) == []
+
+
+def test_in_memory_sqlite_url_works_across_threads() -> None:
+    import threading
+
+    s = SQLStorage("sqlite://")
+    sid = s.create_new_study(MIN, "s")
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            s.create_new_trial(sid)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == [] and len(s.get_all_trials(sid)) == 3
+
+
+@pytest.mark.slow
+def test_many_processes_opening_a_new_database_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    code = (
+        "import trimtab, sys; s = trimtab.create_study(study_name='s', storage=sys.argv[1], "
+        "load_if_exists=True); s.tell(s.ask(), 1.0)"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, url]) for _ in range(6)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    study = trimtab.load_study(study_name="s", storage=url)
+    assert sorted(t.number for t in study.trials) == list(range(6))

@@ -311,6 +311,33 @@ def test_enqueue_skip_if_exists_and_user_attrs(url: Any) -> None:
         study.enqueue_trial([("x", 1)])  # type: ignore[arg-type]
 
 
+def test_enqueued_categorical_values_become_the_choice(url: Any) -> None:
+    study = trimtab.create_study(storage=url)
+    study.enqueue_trial({"c": 1})
+    study.optimize(lambda t: float(t.suggest_categorical("c", [1.0, 2.0])), n_trials=1)
+    value = study.trials[0].params["c"]
+    assert value == 1.0 and isinstance(value, float)
+
+
+@pytest.mark.slow
+def test_enqueue_skip_if_exists_is_atomic_across_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    url = f"sqlite:///{tmp_path / 'enq.db'}"
+    trimtab.create_study(study_name="s", storage=url)
+    start = time.time() + 1.5
+    code = (
+        "import time, sys, trimtab; s = trimtab.load_study(study_name='s', storage=sys.argv[1]);"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()));"
+        "s.enqueue_trial({'x': 1}, skip_if_exists=True)"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, url, str(start)]) for _ in range(5)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 5
+    assert len(trimtab.load_study(study_name="s", storage=url).trials) == 1
+
+
 def test_tell_twice_is_an_error_and_loses_nothing(url: Any) -> None:
     study = trimtab.create_study(storage=url)
     t = study.ask()

@@ -81,7 +81,11 @@ def parse_space(path: str, space: Any) -> dict[str, BaseDistribution]:
         if not isinstance(spec, Mapping) or "type" not in spec:
             raise ConfigError(f"{where} must be a mapping with a 'type' key")
         kind = spec["type"]
-        args = {k: v for k, v in spec.items() if k != "type"}
+        args = {
+            k: _number(v) if k in ("low", "high", "step") else v
+            for k, v in spec.items()
+            if k != "type"
+        }
         try:
             if kind == "float":
                 _only(where, args, {"low", "high", "log", "step"})
@@ -112,6 +116,17 @@ def parse_space(path: str, space: Any) -> dict[str, BaseDistribution]:
         except trimtab.distributions.InvalidDistributionError as exc:
             raise ConfigError(f"{where}: {exc}") from None
     return out
+
+
+def _number(value: Any) -> Any:
+    """YAML 1.1 reads ``1e-5`` (no dot) as a string; read numbers the way people write them."""
+    if isinstance(value, str):
+        try:
+            f = float(value)
+        except ValueError:
+            return value
+        return int(f) if f.is_integer() and "." not in value and "e" not in value.lower() else f
+    return value
 
 
 def _only(where: str, args: Mapping[str, Any], allowed: set[str]) -> None:

@@ -84,7 +84,7 @@ class BaseDistribution(abc.ABC):
         return type(self) is type(other) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, repr(self._key())))
+        return hash((type(self).__name__, self._key()))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.to_json().items() if k != "type")
@@ -103,6 +103,10 @@ class FloatDistribution(BaseDistribution):
         hi = _finite_number("high", high)
         if lo > hi:
             raise InvalidDistributionError(f"low={low!r} must be <= high={high!r}")
+        if not math.isfinite(hi - lo):
+            raise InvalidDistributionError(
+                f"low={low!r}, high={high!r}: the range high - low must be a finite float"
+            )
         if log and step is not None:
             raise InvalidDistributionError(
                 f"step={step!r} cannot be combined with log=True; use one or the other"
@@ -116,6 +120,11 @@ class FloatDistribution(BaseDistribution):
             if st <= 0.0:
                 raise InvalidDistributionError(f"step={step!r} must be > 0")
             ratio = (hi - lo) / st
+            if not ratio <= 1e15:
+                raise InvalidDistributionError(
+                    f"step={step!r} is too small for the range [{low!r}, {high!r}] (more than "
+                    "1e15 values); use a larger step, or no step"
+                )
             n = round(ratio)
             if abs(ratio - n) > 1e-8 * max(1.0, ratio):
                 raise InvalidDistributionError(
@@ -151,13 +160,17 @@ class FloatDistribution(BaseDistribution):
             return 0.5
         if self.log:
             lo, hi = math.log(self.low), math.log(self.high)
+            if hi == lo:
+                return 0.5
             return min(1.0, max(0.0, (math.log(x) - lo) / (hi - lo)))
         return min(1.0, max(0.0, (x - self.low) / (self.high - self.low)))
 
     def from_unit(self, u: float) -> float:
         if self.step is not None:
             k = min(max(math.floor(u * (self._n + 1)), 0), self._n)
-            return min(self.low + k * self.step, self.high)
+            # 15 significant digits drop binary noise: 0.1 + 2 * 0.1 is 0.3, not 0.30000000000000004
+            x = float(f"{self.low + k * self.step:.15g}")
+            return min(max(x, self.low), self.high)
         if self.log:
             lo, hi = math.log(self.low), math.log(self.high)
             x = math.exp(lo + u * (hi - lo))

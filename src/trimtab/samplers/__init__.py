@@ -1,7 +1,7 @@
 """Search strategies: what to try next."""
 
-from trimtab.samplers._base import BaseSampler
+from trimtab.samplers._base import BaseSampler, Reservation
 from trimtab.samplers._grid import GridSampler
 from trimtab.samplers._random import RandomSampler
 
-__all__ = ["BaseSampler", "GridSampler", "RandomSampler"]
+__all__ = ["BaseSampler", "GridSampler", "RandomSampler", "Reservation"]

@@ -10,7 +10,8 @@ storage themselves, except through the claims the study hands out (``reserve``).
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trimtab.distributions import BaseDistribution
@@ -20,14 +21,29 @@ if TYPE_CHECKING:
     from trimtab.study import Study
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """What a sampler sets aside for the next trial before the trial exists.
+
+    ``system_attrs`` are stored on the new trial. ``claim``, if given, is a key the storage
+    claims in the same transaction that creates the trial, so it is handed out exactly once
+    across processes (e.g. one grid point).
+    """
+
+    system_attrs: Mapping[str, Any] = field(default_factory=dict)
+    claim: str | None = None
+
+
 class BaseSampler(abc.ABC):
     """Base class of every search strategy."""
 
-    def reserve(self, study: Study) -> dict[str, Any] | None:
-        """Called before a new trial is created; returns system attributes to store on it.
+    def reserve(self, study: Study, conflict: bool = False) -> Reservation | None:
+        """Called before a new trial is created (not for enqueued trials).
 
-        Raise ``trimtab.exceptions.SearchSpaceExhausted`` when there is nothing left to
-        propose; no trial is created then, and ``optimize`` stops.
+        ``conflict=True`` says the claim of the previous reservation was already taken by
+        another worker; reserve something else. Raise
+        ``trimtab.exceptions.SearchSpaceExhausted`` when nothing is left to propose; no trial
+        is created then, and ``optimize`` stops.
         """
         return None
 

@@ -1,9 +1,10 @@
 """Grid search: every combination of the listed values, each handed out exactly once.
 
-Grid points are numbered in mixed radix (the first parameter varies slowest) and never
-materialised, so large grids cost no memory. Before a trial is created the sampler *claims* a
-point in the study's storage (an atomic insert of ``grid:<fingerprint>:<index>``), so workers
-in several processes sharing one study never receive the same point. When every point has
+Grid points are numbered in mixed radix over the parameter names in sorted order (so workers
+listing the parameters in another order agree) and never materialised, so large grids cost no
+memory. The storage *claims* a point (a unique ``grid:<fingerprint>:<index>`` key) in the same
+transaction that creates its trial, so workers in several processes sharing one study never
+receive the same point, and no point is lost if a worker dies between the two. When every point has
 been claimed the sampler raises ``SearchSpaceExhausted`` and ``optimize`` stops by itself.
 A point whose trial failed counts as visited.
 """
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from trimtab.distributions import BaseDistribution, CategoricalDistribution
 from trimtab.distributions._distributions import InvalidDistributionError
 from trimtab.exceptions import SearchSpaceExhausted
-from trimtab.samplers._base import BaseSampler
+from trimtab.samplers._base import BaseSampler, Reservation
 from trimtab.samplers._rng import resolve_seed, trial_rng
 from trimtab.trial import FrozenTrial
 
@@ -54,7 +55,8 @@ class GridSampler(BaseSampler):
             space[name] = dist.choices
         self._space = space
         self._names = list(space)
-        self._sizes = [len(v) for v in space.values()]
+        self._radix = sorted(space)
+        self._sizes = [len(space[n]) for n in self._radix]
         self._n = math.prod(self._sizes)
         blob = json.dumps({k: list(v) for k, v in space.items()}, sort_keys=True)
         self._prefix = f"grid:{hashlib.sha1(blob.encode()).hexdigest()[:12]}:"
@@ -69,8 +71,10 @@ class GridSampler(BaseSampler):
 
     def point(self, index: int) -> dict[str, Any]:
         """The parameter values of grid point ``index`` (0 <= index < n_points)."""
+        if not 0 <= index < self._n:
+            raise ValueError(f"index={index} must be in [0, {self._n})")
         out: dict[str, Any] = {}
-        for name, size in zip(reversed(self._names), reversed(self._sizes), strict=True):
+        for name, size in zip(reversed(self._radix), reversed(self._sizes), strict=True):
             index, r = divmod(index, size)
             out[name] = self._space[name][r]
         return {name: out[name] for name in self._names}
@@ -97,23 +101,20 @@ class GridSampler(BaseSampler):
         free = [i for i in range(self._n) if i not in self._claimed]
         return free[self._rng.randrange(len(free))]
 
-    def reserve(self, study: Study) -> dict[str, Any] | None:
-        storage, sid = study._storage, study._study_id
-        synced = False
+    def reserve(self, study: Study, conflict: bool = False) -> Reservation | None:
+        synced = conflict
+        if conflict:  # another worker took our last pick: learn what else is gone
+            self._sync(study)
         while True:
             i = self._candidate()
-            if i is None:
-                if not synced:
-                    self._sync(study)
-                    synced = True
-                    continue
+            if i is not None:
+                self._claimed.add(i)
+                return Reservation({GRID_ID_ATTR: i}, claim=f"{self._prefix}{i}")
+            if synced:
                 raise SearchSpaceExhausted(
                     f"every one of the {self._n} grid points has been handed out"
                 )
-            self._claimed.add(i)
-            if storage.claim(sid, f"{self._prefix}{i}"):
-                return {GRID_ID_ATTR: i}
-            self._sync(study)  # another worker took it: learn what else is gone
+            self._sync(study)
             synced = True
 
     def infer_relative_search_space(

@@ -17,6 +17,7 @@ from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
 from trimtab.distributions import BaseDistribution
+from trimtab.exceptions import TrimtabError
 from trimtab.trial import FrozenTrial, StudyDirection, StudySummary, TrialState
 
 
@@ -40,6 +41,10 @@ def encode_float(x: float) -> float | str:
 
 def decode_float(x: float | str) -> float:
     return float(x)
+
+
+class ClaimTaken(TrimtabError):
+    """``create_new_trial(claim=key)``: another trial already holds ``key``; nothing was made."""
 
 
 class BaseStorage(abc.ABC):
@@ -86,12 +91,16 @@ class BaseStorage(abc.ABC):
     # ---- trials --------------------------------------------------------------------------
 
     @abc.abstractmethod
-    def create_new_trial(self, study_id: int, template: FrozenTrial | None = None) -> FrozenTrial:
+    def create_new_trial(
+        self, study_id: int, template: FrozenTrial | None = None, *, claim: str | None = None
+    ) -> FrozenTrial:
         """Add a trial numbered after every other trial of the study.
 
         Without a template the trial is RUNNING and started now. With one, its state, params,
         values, attributes and times are copied (for enqueued WAITING trials and
-        ``add_trial``). Returns the stored record.
+        ``add_trial``). With ``claim``, the key is claimed (see ``claim``) in the same
+        transaction; if it is already taken nothing is created and ``ClaimTaken`` is raised.
+        Returns the stored record.
         """
 
     @abc.abstractmethod

@@ -11,7 +11,7 @@ from typing import Any
 
 from trimtab.distributions import BaseDistribution
 from trimtab.exceptions import DuplicatedStudyError, StudyNotFoundError, UpdateFinishedTrialError
-from trimtab.storages._base import BaseStorage, check_json
+from trimtab.storages._base import BaseStorage, ClaimTaken, check_json
 from trimtab.trial import FrozenTrial, StudyDirection, StudySummary, TrialState
 from trimtab.trial._best import best_single
 
@@ -133,9 +133,15 @@ class InMemoryStorage(BaseStorage):
 
     # ---- trials --------------------------------------------------------------------------
 
-    def create_new_trial(self, study_id: int, template: FrozenTrial | None = None) -> FrozenTrial:
+    def create_new_trial(
+        self, study_id: int, template: FrozenTrial | None = None, *, claim: str | None = None
+    ) -> FrozenTrial:
         with self._lock:
             study = self._study(study_id)
+            if claim is not None:
+                if claim in study.claims:
+                    raise ClaimTaken(claim)
+                study.claims.add(claim)
             trial_id = self._next_trial_id
             self._next_trial_id += 1
             number = len(study.trials)

@@ -115,6 +115,7 @@ def run_optimize(
                 _logger.info("stopping: %s", exc)
                 break
             frozen = _run_trial(study, func, trial, catch_types)
+            trial = None  # told: nothing left to mark if an interruption comes now
             done += 1
             best.update(frozen)
             if bar is not None:
@@ -134,10 +135,11 @@ def run_optimize(
             study.tell(
                 trial, state=TrialState.FAILED, fail_reason=failure(exc), skip_if_finished=True
             )
-        _logger.warning(
-            "interrupted%s; every other trial is kept in the study",
-            f": trial {trial.number} marked FAILED" if trial is not None else "",
-        )
+            _logger.warning(
+                "interrupted: trial %d marked FAILED; every other trial is kept", trial.number
+            )
+        else:
+            _logger.warning("interrupted; every trial is kept in the study")
     finally:
         if bar is not None:
             bar.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +13,7 @@ from trimtab.exceptions import TrimtabError, UpdateFinishedTrialError
 from trimtab.pruners import BasePruner, NopPruner
 from trimtab.samplers import BaseSampler, RandomSampler
 from trimtab.storages import BaseStorage
-from trimtab.storages._base import check_json
+from trimtab.storages._base import ClaimTaken, check_json
 from trimtab.study._optimize import run_optimize
 from trimtab.study._trial import FIXED_PARAMS_ATTR, Trial
 from trimtab.study._values import check_values
@@ -125,17 +127,22 @@ class Study:
         nothing left to propose (e.g. a finished grid).
         """
         frozen = self._storage.pop_waiting_trial(self._study_id)
-        if frozen is None:
-            attrs = self.sampler.reserve(self)
+        conflict = False
+        while frozen is None:
+            reservation = self.sampler.reserve(self, conflict=conflict)
             template = None
-            if attrs:
+            if reservation is not None and reservation.system_attrs:
                 template = FrozenTrial(
                     number=-1,
                     state=TrialState.RUNNING,
-                    system_attrs=attrs,
+                    system_attrs=reservation.system_attrs,
                     datetime_start=datetime.datetime.now(datetime.timezone.utc),
                 )
-            frozen = self._storage.create_new_trial(self._study_id, template)
+            claim = reservation.claim if reservation is not None else None
+            try:
+                frozen = self._storage.create_new_trial(self._study_id, template, claim=claim)
+            except ClaimTaken:
+                conflict = True
         self.sampler.before_trial(self, frozen)
         trial = Trial(self, frozen)
         for name, dist in (fixed_distributions or {}).items():
@@ -192,9 +199,14 @@ class Study:
             record = live._make_snapshot() if live is not None else frozen
             self.sampler.after_trial(self, record, state, final_values)
         final: dict[str, Any] = {"state": state, "values": final_values, "fail_reason": reason}
-        if live is not None:
-            return live._finish(**final)
-        return self._storage.update_trial(frozen.trial_id, **final)
+        try:
+            if live is not None:
+                return live._finish(**final)
+            return self._storage.update_trial(frozen.trial_id, **final)
+        except UpdateFinishedTrialError:
+            if skip_if_finished:  # finished meanwhile (another process, or an interruption)
+                return self._storage.get_trial(frozen.trial_id)
+            raise
 
     def _resolve(self, trial: Trial | int) -> FrozenTrial:
         if isinstance(trial, Trial):
@@ -229,20 +241,26 @@ class Study:
             if not isinstance(k, str):
                 raise ValueError(f"params key {k!r} must be a parameter name (str)")
             check_json("parameter", k, v)
+        claim = None
         if skip_if_exists:
+            wanted = dict(params)
             for t in self.get_trials():
                 fixed = t.system_attrs.get(FIXED_PARAMS_ATTR)
-                if fixed == dict(params) or (
-                    t.state != TrialState.WAITING and dict(t.params) == dict(params)
-                ):
+                if fixed == wanted or (t.state != TrialState.WAITING and dict(t.params) == wanted):
                     return
+            # the claim makes "enqueue unless already there" atomic across processes
+            blob = json.dumps(wanted, sort_keys=True, separators=(",", ":"))
+            claim = f"enqueue:{hashlib.sha1(blob.encode()).hexdigest()}"
         template = FrozenTrial(
             number=-1,
             state=TrialState.WAITING,
             user_attrs=user_attrs,
             system_attrs={FIXED_PARAMS_ATTR: dict(params)},
         )
-        self._storage.create_new_trial(self._study_id, template)
+        try:
+            self._storage.create_new_trial(self._study_id, template, claim=claim)
+        except ClaimTaken:
+            return
 
     def add_trial(self, trial: FrozenTrial) -> None:
         """Add a finished trial from elsewhere (e.g. an earlier study), after checking it."""

@@ -148,6 +148,8 @@ class Trial:
                     f"enqueued value {value!r} for parameter {name!r} is not "
                     f"{distribution.describe()}"
                 )
+            if isinstance(distribution, CategoricalDistribution):  # 1 -> the choice 1.0
+                value = distribution.choices[distribution.index_of(value)]
         elif name in self._relative and self._relative_space.get(name) == distribution:
             value = self._relative[name]
         else:  # samplers see the trial as created: number, system attributes

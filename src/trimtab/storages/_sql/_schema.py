@@ -26,6 +26,7 @@ studies = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("n_trials", sa.Integer, nullable=False),
     sa.Column("datetime_created", sa.DateTime, nullable=False),
+    sqlite_autoincrement=True,  # ids of deleted studies are never reused
 )
 
 trials = sa.Table(
@@ -53,6 +54,7 @@ trials = sa.Table(
     sa.UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
     sa.Index("ix_trials_study_seq", "study_id", "seq"),
     sa.Index("ix_trials_study_state", "study_id", "state"),
+    sqlite_autoincrement=True,
 )
 
 claims = sa.Table(

@@ -1,4 +1,4 @@
-"""SQL storage through SQLAlchemy 2: SQLite embedded by default, any SQLAlchemy URL otherwise.
+"""SQL storage through SQLAlchemy 2: SQLite (>= 3.35) embedded, PostgreSQL for many machines.
 
 Reads are incremental: per study, the storage remembers the highest change number (``seq``) it
 has seen and fetches only rows stamped above it. Every write is one transaction that first
@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Container, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -31,7 +33,7 @@ from trimtab.exceptions import (
     StudyNotFoundError,
     UpdateFinishedTrialError,
 )
-from trimtab.storages._base import BaseStorage, check_json, encode_float
+from trimtab.storages._base import BaseStorage, ClaimTaken, check_json, encode_float
 from trimtab.storages._sql import _migrate
 from trimtab.storages._sql._schema import claims, studies, trials
 from trimtab.trial import FrozenTrial, StudyDirection, StudySummary, TrialState
@@ -111,6 +113,13 @@ class _Statements:
         self.select_one = sa.text(f"SELECT {cols} FROM trials WHERE trial_id = :tid").columns(
             *typed
         )
+        self.select_for_update = sa.text(
+            f"SELECT {cols} FROM trials WHERE trial_id = :tid{lock.replace(' SKIP LOCKED', '')}"
+        ).columns(*typed)
+        self.study_seq = sa.text("SELECT seq FROM studies WHERE study_id = :sid")
+        self.claim = sa.text(
+            "INSERT INTO claims (study_id, key, datetime_created) VALUES (:sid, :key, :now)"
+        ).bindparams(sa.bindparam("now", type_=sa.DateTime))
         self.changed = sa.text(
             f"SELECT {cols} FROM trials WHERE study_id = :sid AND seq > :seq ORDER BY seq"
         ).columns(*typed)
@@ -128,10 +137,11 @@ class _Statements:
 
 
 class _Cache:
-    __slots__ = ("seq", "trials")
+    __slots__ = ("seq", "study_seq", "trials")
 
     def __init__(self) -> None:
         self.seq = -1
+        self.study_seq = -1
         self.trials: list[FrozenTrial | None] = []
 
 
@@ -150,8 +160,16 @@ class SQLStorage(BaseStorage):
         kwargs = dict(engine_kwargs or {})
         is_sqlite = parsed.get_backend_name() == "sqlite"
         if is_sqlite:
+            if sqlite3.sqlite_version_info < (3, 35):
+                raise StorageError(
+                    f"storage={url!r} needs SQLite >= 3.35 (for RETURNING); this Python has "
+                    f"{sqlite3.sqlite_version}"
+                )
             db = parsed.database
-            if db and db != ":memory:" and not db.startswith("file:"):
+            if not db or db == ":memory:":  # one shared in-process database, any thread
+                kwargs.setdefault("poolclass", sa.pool.StaticPool)
+                kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
+            elif not db.startswith("file:"):
                 parent = Path(db).expanduser().resolve().parent
                 if not parent.is_dir():
                     raise StorageError(
@@ -355,7 +373,9 @@ class SQLStorage(BaseStorage):
 
     # ---- trials --------------------------------------------------------------------------
 
-    def create_new_trial(self, study_id: int, template: FrozenTrial | None = None) -> FrozenTrial:
+    def create_new_trial(
+        self, study_id: int, template: FrozenTrial | None = None, *, claim: str | None = None
+    ) -> FrozenTrial:
         t = template
         row: dict[str, Any] = {"study_id": study_id}
         if t is None:
@@ -394,10 +414,17 @@ class SQLStorage(BaseStorage):
                 if t.datetime_complete is None
                 else t.datetime_complete.astimezone(_UTC).replace(tzinfo=None),
             )
-        with self._writing() as conn:
-            seq, n = self._bump(conn, study_id, new_trial=True)
-            row.update(number=n - 1, seq=seq)
-            row["trial_id"] = conn.execute(self._q.insert, row).scalar_one()
+        try:
+            with self._writing() as conn:
+                seq, n = self._bump(conn, study_id, new_trial=True)
+                if claim is not None:
+                    conn.execute(self._q.claim, {"sid": study_id, "key": claim, "now": _now()})
+                row.update(number=n - 1, seq=seq)
+                row["trial_id"] = conn.execute(self._q.insert, row).scalar_one()
+        except sa.exc.IntegrityError:
+            if claim is None:
+                raise
+            raise ClaimTaken(claim) from None
         return self._frozen(row)
 
     def pop_waiting_trial(self, study_id: int) -> FrozenTrial | None:
@@ -431,7 +458,7 @@ class SQLStorage(BaseStorage):
         for k, v in (system_attrs or {}).items():
             check_json("system attribute", k, v)
         with self._writing() as conn:
-            found = conn.execute(self._q.select_one, {"tid": trial_id}).first()
+            found = conn.execute(self._q.select_for_update, {"tid": trial_id}).first()
             if found is None:
                 raise KeyError(f"no trial with trial_id={trial_id}")
             old = found._mapping
@@ -481,13 +508,19 @@ class SQLStorage(BaseStorage):
     def get_all_trials(
         self, study_id: int, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
-        with self._lock:
+        with self._lock, self._engine.connect() as conn:
+            # The study's change counter first: unchanged, nothing to read; gone, an error.
+            study_seq = conn.execute(self._q.study_seq, {"sid": study_id}).scalar()
+            if study_seq is None:
+                self._caches.pop(study_id, None)
+                raise StudyNotFoundError(f"no study with study_id={study_id} (deleted?)")
             cache = self._caches.get(study_id)
             if cache is None:
-                self._study_row(study_id)  # StudyNotFoundError for an unknown id
                 cache = self._caches[study_id] = _Cache()
-            with self._engine.connect() as conn:
+            rows: Sequence[sa.Row[Any]] = ()
+            if study_seq != cache.study_seq:
                 rows = conn.execute(self._q.changed, {"sid": study_id, "seq": cache.seq}).all()
+                cache.study_seq = int(study_seq)
             cached = cache.trials
             for row in rows:
                 t = self._frozen(row._mapping)
@@ -505,9 +538,7 @@ class SQLStorage(BaseStorage):
         try:
             with self._writing() as conn:
                 self._bump(conn, study_id)
-                conn.execute(
-                    sa.insert(claims).values(study_id=study_id, key=key, datetime_created=_now())
-                )
+                conn.execute(self._q.claim, {"sid": study_id, "key": key, "now": _now()})
         except sa.exc.IntegrityError:
             return False
         return True
@@ -534,9 +565,21 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # transactions are begun explicitly below
+        dbapi_conn.isolation_level = None  # transactions are begun explicitly
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
+        try:
+            # Switching a new file to WAL takes an exclusive lock that the busy timeout does
+            # not wait for, so processes opening a new database together retry here.
+            for attempt in range(200):
+                try:
+                    if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                        cur.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == 199:
+                        raise
+                    time.sleep(0.01 + 0.002 * attempt)
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cur.close()

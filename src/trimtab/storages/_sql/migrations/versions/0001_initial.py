@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger, nullable=False),
         sa.Column("n_trials", sa.Integer, nullable=False),
         sa.Column("datetime_created", sa.DateTime, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "trials",
@@ -48,6 +49,7 @@ def upgrade() -> None:
         sa.Column("datetime_start", sa.DateTime, nullable=True),
         sa.Column("datetime_complete", sa.DateTime, nullable=True),
         sa.UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_trials_study_seq", "trials", ["study_id", "seq"])
     op.create_index("ix_trials_study_state", "trials", ["study_id", "state"])
