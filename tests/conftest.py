@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import trimtab
+
+# HYPOTHESIS_PROFILE=thorough for a long search before a release; CI uses the default.
+settings.register_profile("thorough", max_examples=3000, deadline=None)
+settings.register_profile("default", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

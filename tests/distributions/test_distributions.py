@@ -196,3 +196,11 @@ def test_degenerate_and_huge_ranges() -> None:
 def test_equal_distributions_hash_equal() -> None:
     assert FloatDistribution(-0.0, 1) == FloatDistribution(0.0, 1)
     assert hash(FloatDistribution(-0.0, 1)) == hash(FloatDistribution(0.0, 1))
+
+
+def test_steps_on_large_or_long_bounds() -> None:
+    # float rounding of high - low must not make a valid step look like it does not divide
+    assert FloatDistribution(131072.0, 131072.001, step=0.001).single() is False
+    d = FloatDistribution(100000.2030521608, 100000.2040521608, step=0.001)
+    assert d.from_unit(0.0) == d.low and d.from_unit(0.99) == d.high
+    assert d.contains(d.from_unit(0.0))

@@ -13,6 +13,7 @@ construction, and knows three representations of a parameter value:
 from __future__ import annotations
 
 import abc
+import decimal
 import math
 from collections.abc import Sequence
 from typing import Any, TypeAlias
@@ -43,6 +44,18 @@ def _integer(arg: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidDistributionError(f"{arg}={value!r} must be an integer")
     return int(value)
+
+
+def _step_tolerance(k: float, scale: float, step: float) -> float:
+    """How far from an integer ``k`` (a count of steps) may be and still count as one: a
+    relative 1e-8, plus the rounding error of floats of magnitude ``scale``."""
+    return 1e-8 * max(1.0, abs(k)) + 4.0 * math.ulp(scale) / step
+
+
+def _decimals(x: float) -> int:
+    """Digits after the decimal point in the shortest repr of ``x`` (0 for whole numbers)."""
+    exponent = decimal.Decimal(repr(x)).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 class BaseDistribution(abc.ABC):
@@ -94,7 +107,7 @@ class BaseDistribution(abc.ABC):
 class FloatDistribution(BaseDistribution):
     """Reals in ``[low, high]``; on a log scale with ``log=True``; on a grid with ``step``."""
 
-    __slots__ = ("_n", "high", "log", "low", "step")
+    __slots__ = ("_decimals", "_n", "high", "log", "low", "step")
 
     def __init__(
         self, low: float, high: float, *, log: bool = False, step: float | None = None
@@ -126,7 +139,7 @@ class FloatDistribution(BaseDistribution):
                     "1e15 values); use a larger step, or no step"
                 )
             n = round(ratio)
-            if abs(ratio - n) > 1e-8 * max(1.0, ratio):
+            if abs(ratio - n) > _step_tolerance(ratio, max(abs(lo), abs(hi)), st):
                 raise InvalidDistributionError(
                     f"step={step!r} must divide the range high - low = {hi - lo!r} "
                     f"(low={low!r}, high={high!r}); e.g. high={lo + math.floor(ratio) * st!r}"
@@ -136,6 +149,7 @@ class FloatDistribution(BaseDistribution):
         self.log = bool(log)
         self.step = st
         self._n = n
+        self._decimals = max(_decimals(lo), _decimals(st)) if st is not None else 0
 
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -146,7 +160,8 @@ class FloatDistribution(BaseDistribution):
         if self.step is None:
             return True
         k = (x - self.low) / self.step
-        return abs(k - round(k)) <= 1e-8 * max(1.0, abs(k))
+        scale = max(abs(self.low), abs(self.high))
+        return abs(k - round(k)) <= _step_tolerance(k, scale, self.step)
 
     def single(self) -> bool:
         return self.low == self.high
@@ -168,8 +183,8 @@ class FloatDistribution(BaseDistribution):
     def from_unit(self, u: float) -> float:
         if self.step is not None:
             k = min(max(math.floor(u * (self._n + 1)), 0), self._n)
-            # 15 significant digits drop binary noise: 0.1 + 2 * 0.1 is 0.3, not 0.30000000000000004
-            x = float(f"{self.low + k * self.step:.15g}")
+            # round to the decimals of low and step: 0.1 + 2 * 0.1 is 0.3, not 0.30000000000000004
+            x = round(self.low + k * self.step, self._decimals)
             return min(max(x, self.low), self.high)
         if self.log:
             lo, hi = math.log(self.low), math.log(self.high)

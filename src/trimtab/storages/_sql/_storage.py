@@ -184,6 +184,12 @@ class SQLStorage(BaseStorage):
         if is_sqlite:
             _configure_sqlite(self._engine)
         self._sqlite = is_sqlite
+        # An in-memory SQLite database is one connection shared by every thread: its write
+        # transactions must not overlap. Elsewhere each thread has its own connection.
+        shared = is_sqlite and (not parsed.database or parsed.database == ":memory:")
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if shared else contextlib.nullcontext()
+        )
         try:
             _migrate.ensure_schema(self._writing, url)
         except sa.exc.DBAPIError as exc:
@@ -196,7 +202,7 @@ class SQLStorage(BaseStorage):
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sa.Connection]:
         """One write transaction: commits on success, rolls back on error."""
-        with self._engine.connect() as conn:
+        with self._write_lock, self._engine.connect() as conn:
             if self._sqlite:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             try:
