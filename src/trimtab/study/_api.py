@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from trimtab.exceptions import DuplicatedStudyError, StudyNotFoundError
+from trimtab.exceptions import DuplicatedStudyError
 from trimtab.pruners import BasePruner
 from trimtab.samplers import BaseSampler
 from trimtab.storages import BaseStorage, get_storage
@@ -110,7 +110,6 @@ def get_all_study_names(storage: str | BaseStorage) -> list[str]:
 
 
 __all__ = [
-    "StudyNotFoundError",
     "create_study",
     "delete_study",
     "get_all_study_names",

@@ -13,20 +13,17 @@ committed (a power cut may lose the last commits). WAL needs a local file system
 from __future__ import annotations
 
 import contextlib
-import datetime
 import json
 import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Container, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
-from trimtab.distributions import BaseDistribution, distribution_from_json
+from trimtab.distributions import BaseDistribution
 from trimtab.exceptions import (
     DuplicatedStudyError,
     StorageError,
@@ -35,105 +32,14 @@ from trimtab.exceptions import (
 )
 from trimtab.storages._base import BaseStorage, ClaimTaken, check_json, encode_float
 from trimtab.storages._sql import _migrate
+from trimtab.storages._sql._rows import RowCodec, aware, dumps, merge, now
 from trimtab.storages._sql._schema import claims, studies, trials
+from trimtab.storages._sql._sqlite import configure_sqlite
+from trimtab.storages._sql._statements import Statements
 from trimtab.trial import FrozenTrial, StudyDirection, StudySummary, TrialState
 from trimtab.trial._best import best_single
 
-_UTC = datetime.timezone.utc
 _FINISHED = ("COMPLETE", "PRUNED", "FAILED")
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), allow_nan=False)
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(_UTC).replace(tzinfo=None)
-
-
-def _aware(dt: datetime.datetime | None) -> datetime.datetime | None:
-    return None if dt is None else dt.replace(tzinfo=_UTC)
-
-
-def _merge(stored: str, changes: Mapping[str, Any]) -> str:
-    merged = json.loads(stored)
-    merged.update(changes)
-    return _dumps(merged)
-
-
-_COLUMNS = (
-    "trial_id",
-    "study_id",
-    "number",
-    "state",
-    "seq",
-    "values",
-    "params",
-    "distributions",
-    "user_attrs",
-    "system_attrs",
-    "intermediate_values",
-    "fail_reason",
-    "datetime_start",
-    "datetime_complete",
-)
-
-
-class _Statements:
-    """The hot-path statements, built once as plain SQL with typed columns.
-
-    Building SQLAlchemy expression objects on every call costs more than the database work
-    itself; these texts are valid on SQLite (>= 3.35, for RETURNING) and PostgreSQL.
-    """
-
-    def __init__(self, dialect: str) -> None:
-        cols = ", ".join(f'"{c}"' for c in _COLUMNS)
-        typed = [trials.c[c] for c in _COLUMNS]
-        dt = (
-            sa.bindparam("datetime_start", type_=sa.DateTime),
-            sa.bindparam("datetime_complete", type_=sa.DateTime),
-        )
-        lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
-        self.bump = sa.text(
-            "UPDATE studies SET seq = seq + 1 WHERE study_id = :sid RETURNING seq, n_trials"
-        )
-        self.bump_new = sa.text(
-            "UPDATE studies SET seq = seq + 1, n_trials = n_trials + 1 WHERE study_id = :sid "
-            "RETURNING seq, n_trials"
-        )
-        ins = [c for c in _COLUMNS if c != "trial_id"]
-        self.insert = sa.text(
-            f"INSERT INTO trials ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in ins)}) "
-            f"VALUES ({', '.join(':' + c for c in ins)}) RETURNING trial_id"
-        ).bindparams(*dt)
-        sets = ", ".join(f'"{c}" = :{c}' for c in _COLUMNS[3:])
-        self.update = sa.text(f"UPDATE trials SET {sets} WHERE trial_id = :trial_id").bindparams(
-            *dt
-        )
-        self.select_one = sa.text(f"SELECT {cols} FROM trials WHERE trial_id = :tid").columns(
-            *typed
-        )
-        self.select_for_update = sa.text(
-            f"SELECT {cols} FROM trials WHERE trial_id = :tid{lock.replace(' SKIP LOCKED', '')}"
-        ).columns(*typed)
-        self.study_seq = sa.text("SELECT seq FROM studies WHERE study_id = :sid")
-        self.claim = sa.text(
-            "INSERT INTO claims (study_id, key, datetime_created) VALUES (:sid, :key, :now)"
-        ).bindparams(sa.bindparam("now", type_=sa.DateTime))
-        self.changed = sa.text(
-            f"SELECT {cols} FROM trials WHERE study_id = :sid AND seq > :seq ORDER BY seq"
-        ).columns(*typed)
-        self.any_waiting = sa.text(
-            "SELECT 1 FROM trials WHERE study_id = :sid AND state = 'WAITING' LIMIT 1"
-        )
-        self.oldest_waiting = sa.text(
-            "SELECT trial_id FROM trials WHERE study_id = :sid AND state = 'WAITING' "
-            f"ORDER BY number LIMIT 1{lock}"
-        )
-        self.start_waiting = sa.text(
-            "UPDATE trials SET state = 'RUNNING', datetime_start = :now, seq = :seq "
-            "WHERE trial_id = :tid"
-        ).bindparams(sa.bindparam("now", type_=sa.DateTime))
 
 
 class _Cache:
@@ -182,7 +88,7 @@ class SQLStorage(BaseStorage):
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc}") from None
         if is_sqlite:
-            _configure_sqlite(self._engine)
+            configure_sqlite(self._engine)
         self._sqlite = is_sqlite
         # An in-memory SQLite database is one connection shared by every thread: its write
         # transactions must not overlap. Elsewhere each thread has its own connection.
@@ -194,10 +100,10 @@ class SQLStorage(BaseStorage):
             _migrate.ensure_schema(self._writing, url)
         except sa.exc.DBAPIError as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc.orig}") from None
-        self._q = _Statements(self._engine.dialect.name)
+        self._q = Statements(self._engine.dialect.name)
         self._lock = threading.RLock()
         self._caches: dict[int, _Cache] = {}
-        self._dist_cache: dict[str, dict[str, BaseDistribution]] = {}
+        self._rows = RowCodec()
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sa.Connection]:
@@ -216,34 +122,6 @@ class SQLStorage(BaseStorage):
         self._engine.dispose(close=False)
 
     # ---- rows ----------------------------------------------------------------------------
-
-    def _distributions(self, text: str) -> dict[str, BaseDistribution]:
-        dists = self._dist_cache.get(text)
-        if dists is None:
-            dists = {k: distribution_from_json(v) for k, v in json.loads(text).items()}
-            if len(self._dist_cache) < 10_000:
-                self._dist_cache[text] = dists
-        return dists
-
-    def _frozen(self, m: Mapping[str, Any] | sa.RowMapping) -> FrozenTrial:
-        values = m["values"]
-        fail = m["fail_reason"]
-        return FrozenTrial(
-            number=m["number"],
-            state=TrialState[m["state"]],
-            values=None if values is None else [float(v) for v in json.loads(values)],
-            params=json.loads(m["params"]),
-            distributions=self._distributions(m["distributions"]),
-            user_attrs=json.loads(m["user_attrs"]),
-            system_attrs=json.loads(m["system_attrs"]),
-            intermediate_values={
-                int(k): float(v) for k, v in json.loads(m["intermediate_values"]).items()
-            },
-            datetime_start=_aware(m["datetime_start"]),
-            datetime_complete=_aware(m["datetime_complete"]),
-            fail_reason=None if fail is None else json.loads(fail),
-            trial_id=m["trial_id"],
-        )
 
     def _bump(self, conn: sa.Connection, study_id: int, new_trial: bool = False) -> tuple[int, int]:
         stmt = self._q.bump_new if new_trial else self._q.bump
@@ -265,12 +143,12 @@ class SQLStorage(BaseStorage):
                         sa.insert(studies)
                         .values(
                             study_name=name,
-                            directions=_dumps([d.name for d in directions]),
+                            directions=dumps([d.name for d in directions]),
                             user_attrs="{}",
                             system_attrs="{}",
                             seq=0,
                             n_trials=0,
-                            datetime_created=_now(),
+                            datetime_created=now(),
                         )
                         .returning(studies.c.study_id)
                     ).scalar_one()
@@ -340,7 +218,7 @@ class SQLStorage(BaseStorage):
             conn.execute(
                 sa.update(studies)
                 .where(studies.c.study_id == study_id)
-                .values({column: _dumps(current)})
+                .values({column: dumps(current)})
             )
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
@@ -370,7 +248,7 @@ class SQLStorage(BaseStorage):
                     n_trials=len(ts),
                     n_trials_by_state=counts,
                     best_trial=best_single(ts, directions[0]),
-                    datetime_created=_aware(row.datetime_created),
+                    datetime_created=aware(row.datetime_created),
                     user_attrs=json.loads(row.user_attrs),
                     system_attrs=json.loads(row.system_attrs),
                 )
@@ -382,56 +260,19 @@ class SQLStorage(BaseStorage):
     def create_new_trial(
         self, study_id: int, template: FrozenTrial | None = None, *, claim: str | None = None
     ) -> FrozenTrial:
-        t = template
-        row: dict[str, Any] = {"study_id": study_id}
-        if t is None:
-            row.update(
-                state="RUNNING",
-                values=None,
-                params="{}",
-                distributions="{}",
-                user_attrs="{}",
-                system_attrs="{}",
-                intermediate_values="{}",
-                fail_reason=None,
-                datetime_start=_now(),
-                datetime_complete=None,
-            )
-        else:
-            for k, v in t.user_attrs.items():
-                check_json("user attribute", k, v)
-            for k, v in t.system_attrs.items():
-                check_json("system attribute", k, v)
-            row.update(
-                state=t.state.name,
-                values=None if t.values is None else _dumps([encode_float(v) for v in t.values]),
-                params=_dumps(dict(t.params)),
-                distributions=_dumps({k: d.to_json() for k, d in t.distributions.items()}),
-                user_attrs=_dumps(dict(t.user_attrs)),
-                system_attrs=_dumps(dict(t.system_attrs)),
-                intermediate_values=_dumps(
-                    {str(s): encode_float(v) for s, v in t.intermediate_values.items()}
-                ),
-                fail_reason=None if t.fail_reason is None else _dumps(dict(t.fail_reason)),
-                datetime_start=None
-                if t.datetime_start is None
-                else t.datetime_start.astimezone(_UTC).replace(tzinfo=None),
-                datetime_complete=None
-                if t.datetime_complete is None
-                else t.datetime_complete.astimezone(_UTC).replace(tzinfo=None),
-            )
+        row = self._rows.from_template(study_id, template)
         try:
             with self._writing() as conn:
                 seq, n = self._bump(conn, study_id, new_trial=True)
                 if claim is not None:
-                    conn.execute(self._q.claim, {"sid": study_id, "key": claim, "now": _now()})
+                    conn.execute(self._q.claim, {"sid": study_id, "key": claim, "now": now()})
                 row.update(number=n - 1, seq=seq)
                 row["trial_id"] = conn.execute(self._q.insert, row).scalar_one()
         except sa.exc.IntegrityError:
             if claim is None:
                 raise
             raise ClaimTaken(claim) from None
-        return self._frozen(row)
+        return self._rows.frozen(row)
 
     def pop_waiting_trial(self, study_id: int) -> FrozenTrial | None:
         with self._engine.connect() as conn:  # cheap check before taking the write lock
@@ -442,9 +283,9 @@ class SQLStorage(BaseStorage):
             if trial_id is None:
                 return None
             seq, _ = self._bump(conn, study_id)
-            conn.execute(self._q.start_waiting, {"tid": trial_id, "seq": seq, "now": _now()})
+            conn.execute(self._q.start_waiting, {"tid": trial_id, "seq": seq, "now": now()})
             row = conn.execute(self._q.select_one, {"tid": trial_id}).one()
-        return self._frozen(row._mapping)
+        return self._rows.frozen(row._mapping)
 
     def update_trial(
         self,
@@ -479,37 +320,37 @@ class SQLStorage(BaseStorage):
             if state is not None:
                 new["state"] = state.name
                 if state.is_finished():
-                    new["datetime_complete"] = _now()
+                    new["datetime_complete"] = now()
                 if old["state"] == "WAITING" and state == TrialState.RUNNING:
-                    new["datetime_start"] = _now()
+                    new["datetime_start"] = now()
             if values is not None:
-                new["values"] = _dumps([encode_float(v) for v in values])
+                new["values"] = dumps([encode_float(v) for v in values])
             if params:
-                new["params"] = _merge(old["params"], params)
+                new["params"] = merge(old["params"], params)
             if distributions:
-                new["distributions"] = _merge(
+                new["distributions"] = merge(
                     old["distributions"], {k: d.to_json() for k, d in distributions.items()}
                 )
             if intermediate_values:
-                new["intermediate_values"] = _merge(
+                new["intermediate_values"] = merge(
                     old["intermediate_values"],
                     {str(s): encode_float(v) for s, v in intermediate_values.items()},
                 )
             if user_attrs:
-                new["user_attrs"] = _merge(old["user_attrs"], user_attrs)
+                new["user_attrs"] = merge(old["user_attrs"], user_attrs)
             if system_attrs:
-                new["system_attrs"] = _merge(old["system_attrs"], system_attrs)
+                new["system_attrs"] = merge(old["system_attrs"], system_attrs)
             if fail_reason is not None:
-                new["fail_reason"] = _dumps(dict(fail_reason))
+                new["fail_reason"] = dumps(dict(fail_reason))
             conn.execute(self._q.update, new)
-        return self._frozen(new)
+        return self._rows.frozen(new)
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._engine.connect() as conn:
             row = conn.execute(self._q.select_one, {"tid": trial_id}).first()
         if row is None:
             raise KeyError(f"no trial with trial_id={trial_id}")
-        return self._frozen(row._mapping)
+        return self._rows.frozen(row._mapping)
 
     def get_all_trials(
         self, study_id: int, states: Container[TrialState] | None = None
@@ -529,7 +370,7 @@ class SQLStorage(BaseStorage):
                 cache.study_seq = int(study_seq)
             cached = cache.trials
             for row in rows:
-                t = self._frozen(row._mapping)
+                t = self._rows.frozen(row._mapping)
                 if t.number >= len(cached):
                     cached.extend([None] * (t.number + 1 - len(cached)))
                 cached[t.number] = t
@@ -544,7 +385,7 @@ class SQLStorage(BaseStorage):
         try:
             with self._writing() as conn:
                 self._bump(conn, study_id)
-                conn.execute(self._q.claim, {"sid": study_id, "key": key, "now": _now()})
+                conn.execute(self._q.claim, {"sid": study_id, "key": key, "now": now()})
         except sa.exc.IntegrityError:
             return False
         return True
@@ -562,30 +403,3 @@ class SQLStorage(BaseStorage):
                 .all()
             )
         return set(keys)
-
-
-def _configure_sqlite(engine: sa.Engine) -> None:
-    """WAL and foreign keys; the driver's own transaction handling is switched off so that
-    ``SQLStorage._writing`` can begin write transactions with BEGIN IMMEDIATE (writers then
-    queue on the database lock instead of failing to upgrade a read lock)."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # transactions are begun explicitly
-        cur = dbapi_conn.cursor()
-        try:
-            # Switching a new file to WAL takes an exclusive lock that the busy timeout does
-            # not wait for, so processes opening a new database together retry here.
-            for attempt in range(200):
-                try:
-                    if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                        cur.execute("PRAGMA journal_mode=WAL")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or attempt == 199:
-                        raise
-                    time.sleep(0.01 + 0.002 * attempt)
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cur.close()
