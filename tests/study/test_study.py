@@ -492,3 +492,9 @@ def test_progress_bar_runs(url: Any, capsys: pytest.CaptureFixture[str]) -> None
     study = trimtab.create_study(storage=url)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3, show_progress_bar=True)
     assert "3/3" in capsys.readouterr().err
+
+
+def test_unhashable_suggest_arguments_get_the_clear_error() -> None:
+    trial = trimtab.create_study().ask()
+    with pytest.raises(ValueError, match=r"suggest_float\('x'\): low=\[0\] must be a real number"):
+        trial.suggest_float("x", [0], 1)  # type: ignore[arg-type]

@@ -178,6 +178,17 @@ def _describe(t: FrozenTrial) -> dict[str, Any]:
     }
 
 
+def _best_of(s: trimtab.Study) -> list[FrozenTrial]:
+    return [s.best_trial] if len(s.directions) == 1 else s.best_trials
+
+
+def _echo_best(chosen: list[FrozenTrial], label: str = "") -> None:
+    for t in chosen:
+        click.echo(f"{label}trial {t.number}: values {list(t.values or [])}")
+        for k, v in t.params.items():
+            click.echo(f"  {k} = {v!r}")
+
+
 @main.command()
 @click.argument("study")
 @_storage_option
@@ -188,14 +199,10 @@ def _describe(t: FrozenTrial) -> dict[str, Any]:
 def best(study: str, storage: str, fmt: str) -> None:
     """Show the best trial of STUDY (the Pareto front for several objectives)."""
     s = trimtab.load_study(study_name=study, storage=storage)
-    chosen = [s.best_trial] if len(s.directions) == 1 else s.best_trials
     if fmt == "json":
-        click.echo(json.dumps([_describe(t) for t in chosen], indent=2))
-        return
-    for t in chosen:
-        click.echo(f"trial {t.number}: values {list(t.values or [])}")
-        for k, v in t.params.items():
-            click.echo(f"  {k} = {v!r}")
+        click.echo(json.dumps([_describe(t) for t in _best_of(s)], indent=2))
+    else:
+        _echo_best(_best_of(s))
 
 
 @main.command()
@@ -237,14 +244,11 @@ def tune(config: str, storage: str | None, n_trials: int | None) -> None:
     after = len(s.get_trials(finished))
     click.echo(f"ran {after - before} trials; the study has {after} finished trials")
     try:
-        chosen = [s.best_trial] if len(s.directions) == 1 else s.best_trials
+        chosen = _best_of(s)
     except ValueError:
         click.echo("no trial completed yet")
         return
-    for t in chosen:
-        click.echo(f"best: trial {t.number} with value(s) {list(t.values or [])}")
-        for k, v in t.params.items():
-            click.echo(f"  {k} = {v!r}")
+    _echo_best(chosen, "best: ")
 
 
 @main.group()

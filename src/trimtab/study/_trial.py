@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from trimtab._logging import get_logger
 from trimtab.distributions import (
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from trimtab.study._study import Study
 
 _logger = get_logger(__name__)
+D = TypeVar("D", FloatDistribution, IntDistribution)
 
 FIXED_PARAMS_ATTR = "fixed_params"
 
@@ -38,13 +39,23 @@ _FLOATS: dict[tuple[Any, ...], FloatDistribution] = {}
 _INTS: dict[tuple[Any, ...], IntDistribution] = {}
 
 
-def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], dist: Any) -> None:
+def _distribution(
+    cache: dict[tuple[Any, ...], D], key: tuple[Any, ...], make: Callable[[], D], what: str
+) -> D:
+    """The distribution for these suggest arguments: from the cache, or built and checked."""
     try:
+        dist = cache.get(key)
+    except TypeError:  # unhashable arguments: building the distribution explains what is wrong
+        dist = None
+    if dist is None:
+        try:
+            dist = make()
+        except InvalidDistributionError as exc:
+            raise InvalidDistributionError(f"{what}: {exc}") from None
         if len(cache) > 4096:
             cache.clear()
         cache[key] = dist
-    except TypeError:  # unhashable arguments: nothing to remember
-        pass
+    return dist
 
 
 class Trial:
@@ -87,13 +98,12 @@ class Trial:
     ) -> float:
         """A float in ``[low, high]``; log-uniform with ``log=True``; on a grid with ``step``."""
         key = (type(low), low, type(high), high, type(step), step, log)
-        dist = _FLOATS.get(key)
-        if dist is None:
-            try:
-                dist = FloatDistribution(low, high, log=log, step=step)
-            except InvalidDistributionError as exc:
-                raise InvalidDistributionError(f"suggest_float({name!r}): {exc}") from None
-            _remember(_FLOATS, key, dist)
+        dist = _distribution(
+            _FLOATS,
+            key,
+            lambda: FloatDistribution(low, high, log=log, step=step),
+            f"suggest_float({name!r})",
+        )
         return float(self.suggest(name, dist))
 
     def suggest_int(
@@ -101,13 +111,12 @@ class Trial:
     ) -> int:
         """An integer in ``[low, high]`` spaced by ``step``; log-uniform with ``log=True``."""
         key = (type(low), low, type(high), high, type(step), step, log)
-        dist = _INTS.get(key)
-        if dist is None:
-            try:
-                dist = IntDistribution(low, high, log=log, step=step)
-            except InvalidDistributionError as exc:
-                raise InvalidDistributionError(f"suggest_int({name!r}): {exc}") from None
-            _remember(_INTS, key, dist)
+        dist = _distribution(
+            _INTS,
+            key,
+            lambda: IntDistribution(low, high, log=log, step=step),
+            f"suggest_int({name!r})",
+        )
         return int(self.suggest(name, dist))
 
     def suggest_categorical(
