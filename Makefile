@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench-overhead clean
+.PHONY: demo test lint typecheck pytest bench-overhead bench-quick bench-full clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,19 @@ typecheck: $(VENV)/.dev
 pytest: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-bench-overhead: $(VENV)/.dev
+$(VENV)/.bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $@
+
+bench-overhead: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.overhead
+
+bench-quick: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.run --suite quick
+
+bench-full: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.run --suite full --seeds 5 --budget 50
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,288 @@
+"""Run every method on every problem with the same budget and seeds; write the comparison.
+
+    python -m benchmarks.run --suite quick --seeds 3 --budget 30
+    python -m benchmarks.run --suite full --methods trimtab.random,optuna.tpe --seeds 10
+
+Writes to ``--out`` (default ``benchmarks/results/<suite>``): ``results.json`` (every
+evaluation's value and time), ``report.md`` (median and interquartile range of final simple
+regret per problem, mean rank per method, framework overhead per trial), and one PNG per
+problem with anytime curves (best-so-far regret against trials and against wall time).
+
+Simple regret is the best value found minus the problem's optimum. For real tasks, whose
+optimum is unknown, the reference is the best value known (``best_known.json``) or found by
+any method in this run, whichever is lower, so regret is never negative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from benchmarks.methods import METHODS, MethodUnavailable
+from trimtab.benchmarks import get_problem, problem_names
+
+
+def run_one(problem_name: str, method: str, budget: int, seed: int) -> dict[str, Any]:
+    """One method on one problem with one seed: each evaluation's value and timings."""
+    problem = get_problem(problem_name)
+    values: list[float] = []
+    at: list[float] = []  # wall seconds since the start, at the end of each evaluation
+    began: list[float] = []  # ... and at its start
+    inside = 0.0
+    start = time.perf_counter()
+
+    def evaluate(params: Mapping[str, Any]) -> float:
+        nonlocal inside
+        t0 = time.perf_counter()
+        value = problem.evaluate(params)
+        t1 = time.perf_counter()
+        inside += t1 - t0
+        if len(values) < budget:
+            values.append(value)
+            began.append(t0 - start)
+            at.append(t1 - start)
+        return value
+
+    out: dict[str, Any] = {"problem": problem_name, "method": method, "seed": seed}
+    try:
+        METHODS[method](problem, budget, seed, evaluate)
+    except MethodUnavailable as exc:
+        return {**out, "unavailable": str(exc)}
+    except Exception as exc:  # a peer crashing is a result too
+        return {**out, "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    wall = time.perf_counter() - start
+    n = max(len(values), 1)
+    # time outside the objective before each of the last tenth of the trials: what a trial
+    # costs in framework work once the history is long
+    gaps = [b - a for a, b in zip([0.0, *at[:-1]], began, strict=True)]
+    tail = gaps[-max(1, len(gaps) // 10) :] if gaps else [0.0]
+    return {
+        **out,
+        "values": values,
+        "times": at,
+        "wall": wall,
+        "overhead_per_trial": (wall - inside) / n,
+        "overhead_at_end": statistics.median(tail),
+    }
+
+
+def _quantiles(xs: list[float]) -> tuple[float, float, float]:
+    if len(xs) == 1:
+        return xs[0], xs[0], xs[0]
+    q = statistics.quantiles(xs, n=4, method="inclusive")
+    return q[0], statistics.median(xs), q[2]
+
+
+def references(results: list[dict[str, Any]]) -> dict[str, float]:
+    """The optimum of each problem, or for real tasks the best value known or found."""
+    refs: dict[str, float] = {}
+    for r in results:
+        if "values" not in r or not r["values"]:
+            continue
+        name = r["problem"]
+        optimum = get_problem(name).optimum
+        found = min(r["values"])
+        base = optimum if math.isfinite(optimum) else math.inf
+        if get_problem(name).kind == "real":
+            base = min(base, found)
+        refs[name] = min(refs.get(name, base), base)
+    return refs
+
+
+def best_so_far(values: list[float]) -> list[float]:
+    out, best = [], math.inf
+    for v in values:
+        best = min(best, v)
+        out.append(best)
+    return out
+
+
+def report(
+    results: list[dict[str, Any]], methods: list[str], problems: list[str], meta: dict[str, Any]
+) -> str:
+    refs = references(results)
+    lines = [
+        f"# Benchmark report ({meta['suite']})",
+        "",
+        f"Command: `{meta['command']}`  ",
+        f"Machine: {meta['machine']}  ",
+        f"Versions: {meta['versions']}  ",
+        f"Budget {meta['budget']} trials, seeds {meta['seeds']}, {meta['elapsed']:.0f} s.",
+        "",
+    ]
+    unavailable = sorted(
+        {f"{r['method']} ({r['unavailable']})" for r in results if "unavailable" in r}
+    )
+    errors = sorted(
+        {f"{r['method']} on {r['problem']}: {r['error']}" for r in results if "error" in r}
+    )
+    if unavailable:
+        lines += ["Not installed here: " + "; ".join(unavailable), ""]
+    if errors:
+        lines += ["Errors: " + "; ".join(errors[:20]), ""]
+    lines += [
+        "## Final simple regret: median [IQR] over seeds",
+        "",
+        "| problem | " + " | ".join(methods) + " |",
+        "|---|" + "---:|" * len(methods),
+    ]
+    medians: dict[str, dict[str, float]] = {}
+    for p in problems:
+        row = [p]
+        for m in methods:
+            finals = [
+                get_regret(r, refs)
+                for r in results
+                if r["problem"] == p and r["method"] == m and r.get("values")
+            ]
+            if not finals:
+                row.append("n/a")
+                continue
+            lo, med, hi = _quantiles(finals)
+            medians.setdefault(p, {})[m] = med
+            row.append(f"{med:.3g} [{lo:.3g}, {hi:.3g}]")
+        lines.append("| " + " | ".join(row) + " |")
+    ranks: dict[str, list[float]] = {m: [] for m in methods}
+    for by_method in medians.values():
+        ordered = sorted(by_method.values())
+        for m, v in by_method.items():
+            first = ordered.index(v)
+            last = len(ordered) - 1 - ordered[::-1].index(v)
+            ranks[m].append((first + last) / 2 + 1)
+    lines += [
+        "",
+        "## Mean rank across problems (1 is best) and framework overhead",
+        "",
+        "| method | mean rank | problems | overhead ms/trial, whole run | "
+        "overhead ms/trial, last tenth |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for m in sorted(methods, key=lambda m: statistics.mean(ranks[m]) if ranks[m] else 99):
+        mean_rank = f"{statistics.mean(ranks[m]):.2f}" if ranks[m] else "n/a"
+        cells = []
+        for key in ("overhead_per_trial", "overhead_at_end"):
+            over = [r[key] for r in results if r["method"] == m and key in r]
+            cells.append(f"{statistics.median(over) * 1e3:.2f}" if over else "n/a")
+        lines.append(f"| {m} | {mean_rank} | {len(ranks[m])} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines) + "\n"
+
+
+def get_regret(r: dict[str, Any], refs: dict[str, float]) -> float:
+    return max(0.0, min(r["values"]) - refs[r["problem"]])
+
+
+def plot(results: list[dict[str, Any]], methods: list[str], problems: list[str], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    refs = references(results)
+    for p in problems:
+        fig, (by_trial, by_time) = plt.subplots(1, 2, figsize=(11, 4))
+        for m in methods:
+            runs = [
+                r for r in results if r["problem"] == p and r["method"] == m and r.get("values")
+            ]
+            if not runs:
+                continue
+            curves = [[max(v - refs[p], 1e-12) for v in best_so_far(r["values"])] for r in runs]
+            n = min(len(c) for c in curves)
+            median = [statistics.median(c[i] for c in curves) for i in range(n)]
+            times = [statistics.median(r["times"][i] for r in runs) for i in range(n)]
+            by_trial.plot(range(1, n + 1), median, label=m)
+            by_time.plot(times, median, label=m)
+        for ax, xlabel in ((by_trial, "trials"), (by_time, "wall seconds")):
+            ax.set_yscale("log")
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel("best-so-far simple regret (median)")
+        by_time.set_xscale("log")
+        by_trial.set_title(p)
+        by_trial.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out / f"anytime_{p}.png", dpi=90)
+        plt.close(fig)
+
+
+def _versions() -> str:
+    import importlib.metadata as md
+
+    parts = [f"python {platform.python_version()}"]
+    for pkg in ("trimtab", "optuna", "hyperopt", "scikit-optimize", "smac", "scikit-learn"):
+        try:
+            parts.append(f"{pkg} {md.version(pkg)}")
+        except md.PackageNotFoundError:
+            parts.append(f"{pkg} not installed")
+    return ", ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="trimtab against its peers, side by side")
+    parser.add_argument("--suite", default="quick", choices=["quick", "full"])
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--problems", default=None, help="comma list; default: the suite's")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--budget", type=int, default=30)
+    parser.add_argument("--jobs", type=int, default=2, help="parallel worker processes")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    methods = args.methods.split(",")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        parser.error(f"unknown method(s) {unknown}; known: {', '.join(METHODS)}")
+    if args.budget < 1 or args.seeds < 1:
+        parser.error("--budget and --seeds must be >= 1")
+    problems = args.problems.split(",") if args.problems else problem_names(args.suite)
+    for p in problems:
+        get_problem(p)  # unknown names fail here, before any work
+    out = args.out or Path("benchmarks/results") / args.suite
+    out.mkdir(parents=True, exist_ok=True)
+    tasks = [(p, m, args.budget, s) for p in problems for m in methods for s in range(args.seeds)]
+    start = time.time()
+    results: list[dict[str, Any]] = []
+
+    def done(r: dict[str, Any]) -> None:
+        results.append(r)
+        status = r.get("unavailable") or r.get("error") or f"best {min(r['values']):.4g}"
+        print(
+            f"[{len(results)}/{len(tasks)}] {r['problem']} {r['method']} seed {r['seed']}: "
+            f"{status}",
+            flush=True,
+        )
+
+    if args.jobs <= 1:
+        for t in tasks:
+            done(run_one(*t))
+    else:
+        with cf.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            for f in cf.as_completed([pool.submit(run_one, *t) for t in tasks]):
+                done(f.result())
+    meta = {
+        "suite": args.suite,
+        "budget": args.budget,
+        "seeds": args.seeds,
+        "command": "python -m benchmarks.run " + " ".join(argv or sys.argv[1:]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "versions": _versions(),
+        "elapsed": time.time() - start,
+    }
+    (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}))
+    text = report(results, methods, problems, meta)
+    (out / "report.md").write_text(text)
+    plot(results, methods, problems, out)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

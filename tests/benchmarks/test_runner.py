@@ -1,0 +1,61 @@
+"""The benchmark harness itself (not the outcomes): it runs, reports and plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import methods, run
+
+
+def test_runner_with_a_two_trial_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("matplotlib")
+
+    def missing(*args: object) -> None:
+        raise methods.MethodUnavailable("fakepeer: No module named 'fakepeer'")
+
+    monkeypatch.setitem(methods.METHODS, "fake.peer", missing)
+    run.main(
+        [
+            "--problems",
+            "branin,conditional",
+            "--methods",
+            "trimtab.random,fake.peer",
+            "--seeds",
+            "2",
+            "--budget",
+            "2",
+            "--jobs",
+            "1",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    data = json.loads((tmp_path / "results.json").read_text())
+    ours = [r for r in data["results"] if r["method"] == "trimtab.random"]
+    assert len(ours) == 4 and all(len(r["values"]) == 2 for r in ours)
+    assert all(r["overhead_per_trial"] >= 0 for r in ours)
+    text = (tmp_path / "report.md").read_text()
+    assert "Not installed here: fake.peer (fakepeer: No module named 'fakepeer')" in text
+    assert "| trimtab.random |" in text
+    assert (tmp_path / "anytime_branin.png").stat().st_size > 0
+
+
+def test_regret_is_never_negative_even_for_real_tasks() -> None:
+    results = [
+        {"problem": "svm_digits", "method": "a", "values": [0.05, 0.02]},
+        {"problem": "svm_digits", "method": "b", "values": [0.03]},
+        {"problem": "branin", "method": "a", "values": [3.0]},
+    ]
+    refs = run.references(results)
+    assert refs["svm_digits"] <= 0.02
+    assert all(run.get_regret(r, refs) >= 0 for r in results)
+    assert run.get_regret(results[2], refs) == pytest.approx(3.0 - 0.39788735772973816)
+    assert run.best_so_far([3.0, 1.0, 2.0]) == [3.0, 1.0, 1.0]
+
+
+def test_unknown_methods_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        run.main(["--methods", "nope.tpe", "--out", str(tmp_path)])
