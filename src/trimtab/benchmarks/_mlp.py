@@ -69,8 +69,7 @@ class MLPTraining:
         x, _, _, _ = digits_split()
         sizes = [x.shape[1]] + [int(params["width"])] * int(params["depth"]) + [10]
         self.weights = [
-            self.rng.normal(0, np.sqrt(2.0 / a), (a, b))
-            for a, b in itertools.pairwise(sizes)
+            self.rng.normal(0, np.sqrt(2.0 / a), (a, b)) for a, b in itertools.pairwise(sizes)
         ]
         self.biases = [np.zeros(b) for b in sizes[1:]]
         self.velocity = [np.zeros_like(w) for w in self.weights] + [
