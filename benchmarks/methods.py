@@ -219,7 +219,11 @@ def smac_hpo(problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> No
 METHODS: dict[str, Runner] = {
     "trimtab.random": trimtab_random,
     "optuna.random": _optuna(lambda o, s: o.samplers.RandomSampler(seed=s)),
+    # Optuna's default TPE; in Optuna 5 that is multivariate for one objective
     "optuna.tpe": _optuna(lambda o, s: o.samplers.TPESampler(seed=s)),
+    "optuna.tpe_univariate": _optuna(
+        lambda o, s: o.samplers.TPESampler(seed=s, multivariate=False)
+    ),
     "optuna.tpe_multivariate": _optuna(
         lambda o, s: o.samplers.TPESampler(seed=s, multivariate=True, group=True)
     ),
