@@ -59,3 +59,13 @@ def test_regret_is_never_negative_even_for_real_tasks() -> None:
 def test_unknown_methods_are_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         run.main(["--methods", "nope.tpe", "--out", str(tmp_path)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", sorted(methods.METHODS))
+def test_every_installed_method_runs_a_conditional_problem(method: str) -> None:
+    result = run.run_one("conditional", method, 3, 0)
+    if "unavailable" in result:
+        pytest.skip(result["unavailable"])
+    assert "error" not in result, result.get("traceback")
+    assert len(result["values"]) == 3
