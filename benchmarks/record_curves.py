@@ -29,7 +29,11 @@ def configuration(i: int, seed: int) -> dict[str, Any]:
 
 def record(params: dict[str, Any]) -> dict[str, Any]:
     errors, seconds = learning_curve(params, MAX_EPOCHS)
-    return {"params": params, "errors": errors, "seconds": seconds}
+    return {
+        "params": params,
+        "errors": [round(e, 6) for e in errors],
+        "seconds": [round(s, 6) for s in seconds],
+    }
 
 
 def main() -> None:

@@ -84,3 +84,11 @@ def test_missing_table_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             p.curve(SMALL)
     finally:
         _multifidelity._table.cache_clear()
+
+
+def test_the_recorded_table_replays_whole_curves() -> None:
+    p = get_multifidelity_problem("mlp_digits_surrogate")
+    errors, seconds = p.curve(SMALL)
+    assert len(errors) == len(seconds) == p.max_epochs == 27
+    assert all(0.0 <= e <= 1.0 for e in errors) and all(s > 0 for s in seconds)
+    assert 0.0 < p.optimum < 0.05  # the best recorded MLP is far better than chance
