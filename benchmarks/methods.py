@@ -38,12 +38,15 @@ def _define_by_run(problem: Problem, evaluate: Evaluate) -> Callable[[Any], floa
 # ---- trimtab --------------------------------------------------------------------------------
 
 
-def trimtab_random(problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> None:
-    import trimtab
+def _trimtab(make_sampler: Callable[[Any, int], Any]) -> Runner:
+    def run(problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> None:
+        import trimtab
 
-    logging.getLogger("trimtab").setLevel(logging.WARNING)
-    study = trimtab.create_study(sampler=trimtab.samplers.RandomSampler(seed=seed))
-    study.optimize(_define_by_run(problem, evaluate), n_trials=budget, catch=())
+        logging.getLogger("trimtab").setLevel(logging.WARNING)
+        study = trimtab.create_study(sampler=make_sampler(trimtab.samplers, seed))
+        study.optimize(_define_by_run(problem, evaluate), n_trials=budget, catch=())
+
+    return run
 
 
 # ---- Optuna ---------------------------------------------------------------------------------
@@ -217,7 +220,8 @@ def smac_hpo(problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> No
 
 
 METHODS: dict[str, Runner] = {
-    "trimtab.random": trimtab_random,
+    "trimtab.random": _trimtab(lambda s, seed: s.RandomSampler(seed=seed)),
+    "trimtab.tpe": _trimtab(lambda s, seed: s.TPESampler(seed=seed)),
     "optuna.random": _optuna(lambda o, s: o.samplers.RandomSampler(seed=s)),
     # Optuna's default TPE; in Optuna 5 that is multivariate for one objective
     "optuna.tpe": _optuna(lambda o, s: o.samplers.TPESampler(seed=s)),

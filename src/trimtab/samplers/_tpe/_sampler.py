@@ -1,0 +1,188 @@
+"""Tree-structured Parzen estimator (Bergstra, Bardenet, Bengio & Kégl, "Algorithms for
+Hyper-Parameter Optimization", NeurIPS 2011), with the modern choices of Watanabe,
+"Tree-structured Parzen Estimator: Understanding Its Algorithm Components and Their Roles for
+Better Empirical Performance" (2023): multivariate kernels over the parameters that every
+finished trial shares, the top ``gamma(n) = min(ceil(0.1 n), 25)`` trials as the "good"
+group, Scott's-rule bandwidths with a floor, a prior component, and the candidate out of
+``n_ei_candidates`` drawn from the good density that maximises l(x) / g(x).
+
+Parameters outside the shared (relative) space, e.g. those of a conditional branch, are
+proposed one at a time from the trials that have them. Pruned trials count as bad; with
+``constant_liar`` so do running ones, so that parallel workers spread out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trimtab.distributions import BaseDistribution, CategoricalDistribution
+from trimtab.samplers._base import BaseSampler
+from trimtab.samplers._rng import mix_seed, resolve_seed, uniform
+from trimtab.samplers._tpe._parzen import ParzenEstimator
+from trimtab.trial import FrozenTrial, StudyDirection, TrialState
+from trimtab.trial._best import pareto_front
+
+if TYPE_CHECKING:
+    from trimtab.study import Study
+
+
+def default_gamma(n: int) -> int:
+    return min(math.ceil(0.1 * n), 25)
+
+
+class TPESampler(BaseSampler):
+    """Tree-structured Parzen estimator. See the module docstring for the algorithm."""
+
+    def __init__(
+        self,
+        *,
+        n_startup_trials: int = 10,
+        n_ei_candidates: int = 24,
+        multivariate: bool = True,
+        gamma: Callable[[int], int] = default_gamma,
+        prior_weight: float = 1.0,
+        constant_liar: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        for arg, value, low in (
+            ("n_startup_trials", n_startup_trials, 0),
+            ("n_ei_candidates", n_ei_candidates, 1),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{arg}={value!r} must be an integer >= {low}")
+        if not (isinstance(prior_weight, int | float) and prior_weight > 0):
+            raise ValueError(f"prior_weight={prior_weight!r} must be a number > 0")
+        self._n_startup = n_startup_trials
+        self._n_candidates = n_ei_candidates
+        self._multivariate = multivariate
+        self._gamma = gamma
+        self._prior_weight = float(prior_weight)
+        self._liar = constant_liar
+        self._seed = resolve_seed(seed)
+        self._mixed = mix_seed(self._seed)
+        self._fixed_seed = seed is not None
+        self._codes: dict[tuple[int, int, int, str], float] = {}
+
+    def reseed_rng(self) -> None:
+        if not self._fixed_seed:
+            self._seed = resolve_seed(None)
+            self._mixed = mix_seed(self._seed)
+
+    # ---- the search space ---------------------------------------------------------------
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        if not self._multivariate:
+            return {}
+        space: dict[str, BaseDistribution] | None = None
+        for t in study.get_trials((TrialState.COMPLETE,)):
+            if space is None:
+                space = {k: d for k, d in t.distributions.items() if not d.single()}
+            else:
+                space = {k: d for k, d in space.items() if t.distributions.get(k) == d}
+            if not space:
+                return {}
+        return space or {}
+
+    # ---- proposals ----------------------------------------------------------------------
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        return self._propose(study, trial, search_space) or {}
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, name: str, distribution: BaseDistribution
+    ) -> Any:
+        proposed = self._propose(study, trial, {name: distribution})
+        if proposed is None:
+            return distribution.from_unit(uniform(self._mixed, trial.number, name))
+        return proposed[name]
+
+    def _propose(
+        self, study: Study, trial: FrozenTrial, space: Mapping[str, BaseDistribution]
+    ) -> dict[str, Any] | None:
+        states = (TrialState.COMPLETE, TrialState.PRUNED) + (
+            (TrialState.RUNNING,) if self._liar else ()
+        )
+        usable = [
+            t
+            for t in study.get_trials(states)
+            if t.number != trial.number
+            and all(_same(t.distributions.get(k), d) for k, d in space.items())
+        ]
+        complete = [t for t in usable if t.state == TrialState.COMPLETE]
+        if len(complete) < max(self._n_startup, 2):
+            return None
+        below, above = self._split(
+            study.directions, complete, [t for t in usable if t.state != TrialState.COMPLETE]
+        )
+        good = ParzenEstimator(self._observe(study, below, space), space, self._prior_weight)
+        bad = ParzenEstimator(self._observe(study, above, space), space, self._prior_weight)
+        rng = np.random.default_rng([self._seed & (2**63 - 1), trial.number])
+        candidates = good.sample(rng, self._n_candidates)
+        score = good.log_pdf(candidates) - bad.log_pdf(candidates)
+        best = int(np.argmax(score))
+        out: dict[str, Any] = {}
+        for name, dist in space.items():
+            x = candidates[name][best]
+            if isinstance(dist, CategoricalDistribution):
+                out[name] = dist.choices[int(x)]
+            else:
+                out[name] = dist.from_unit(float(x))
+        return out
+
+    def _split(
+        self,
+        directions: Sequence[StudyDirection],
+        complete: list[FrozenTrial],
+        others: list[FrozenTrial],
+    ) -> tuple[list[FrozenTrial], list[FrozenTrial]]:
+        n_below = max(1, min(self._gamma(len(complete)), len(complete) - 1))
+        if len(directions) == 1:
+            sign = -1.0 if directions[0] == StudyDirection.MAXIMIZE else 1.0
+            ranked = sorted(complete, key=lambda t: (sign * (t.values or (math.inf,))[0], t.number))
+        else:  # several objectives: peel Pareto fronts
+            ranked, rest = [], list(complete)
+            while rest and len(ranked) < n_below:
+                front = pareto_front(rest, directions)
+                ranked += front
+                numbers = {t.number for t in front}
+                rest = [t for t in rest if t.number not in numbers]
+            ranked += rest
+        return ranked[:n_below], ranked[n_below:] + others
+
+    def _observe(
+        self, study: Study, trials: list[FrozenTrial], space: Mapping[str, BaseDistribution]
+    ) -> dict[str, np.ndarray]:
+        """Each trial's value of each parameter in unit coordinates (choice index for
+        categorical); finished trials' codes are cached, they never change."""
+        where = (id(study._storage), study._study_id)
+        out: dict[str, np.ndarray] = {}
+        for name, dist in space.items():
+            column = []
+            for t in trials:
+                key = (*where, t.trial_id, name)
+                code = self._codes.get(key) if t.state.is_finished() else None
+                if code is None:
+                    value = t.params[name]
+                    if isinstance(dist, CategoricalDistribution):
+                        code = float(dist.index_of(value))
+                    else:
+                        code = dist.to_unit(value)
+                    if t.state.is_finished():
+                        self._codes[key] = code
+                column.append(code)
+            out[name] = np.array(column)
+        return out
+
+
+def _same(a: BaseDistribution | None, b: BaseDistribution) -> bool:
+    return a is b or a == b

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import trimtab
+from trimtab.benchmarks import get_problem
+from trimtab.samplers import TPESampler
+from trimtab.trial import TrialState
+
+
+def quadratic(trial: trimtab.Trial) -> float:
+    return (trial.suggest_float("x", -5, 5) - 1) ** 2 + (trial.suggest_float("y", -5, 5) + 2) ** 2
+
+
+def every_kind(trial: trimtab.Trial) -> float:
+    a = trial.suggest_float("lin", -2.0, 3.0)
+    b = trial.suggest_float("log", 1e-5, 1e-1, log=True)
+    c = trial.suggest_float("step", 0.0, 1.0, step=0.25)
+    d = trial.suggest_int("int", -3, 3)
+    e = trial.suggest_int("ilog", 1, 1000, log=True)
+    f = trial.suggest_int("istep", 16, 256, step=16)
+    g = trial.suggest_categorical("cat", ["a", "b", None, 3])
+    return a * a + abs(b - 1e-3) + c + abs(d) + e / 1000 + f / 256 + (g != "b")
+
+
+@pytest.mark.parametrize("multivariate", [True, False])
+def test_values_respect_bounds_steps_scales_and_choices(multivariate: bool) -> None:
+    study = trimtab.create_study(sampler=TPESampler(seed=0, multivariate=multivariate))
+    study.optimize(every_kind, n_trials=60)
+    for t in study.trials:
+        p = t.params
+        assert -2.0 <= p["lin"] <= 3.0 and 1e-5 <= p["log"] <= 1e-1
+        assert p["step"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+        assert isinstance(p["int"], int) and -3 <= p["int"] <= 3
+        assert isinstance(p["ilog"], int) and 1 <= p["ilog"] <= 1000
+        assert p["istep"] % 16 == 0 and 16 <= p["istep"] <= 256
+        assert p["cat"] in ("a", "b", None, 3)
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+def test_finds_the_optimum_of_a_2d_quadratic() -> None:
+    for seed in (0, 1, 2):
+        study = trimtab.create_study(sampler=TPESampler(seed=seed))
+        study.optimize(quadratic, n_trials=100)
+        assert study.best_value < 0.05
+        assert abs(study.best_params["x"] - 1) < 0.25 and abs(study.best_params["y"] + 2) < 0.25
+
+
+def test_maximize_is_honoured() -> None:
+    study = trimtab.create_study(direction="maximize", sampler=TPESampler(seed=0))
+    study.optimize(lambda t: -quadratic(t), n_trials=80)
+    assert study.best_value > -0.1
+
+
+def test_reproducible_with_a_seed() -> None:
+    def run(seed: int) -> list[dict[str, object]]:
+        study = trimtab.create_study(sampler=TPESampler(seed=seed))
+        study.optimize(every_kind, n_trials=30)
+        return [dict(t.params) for t in study.trials]
+
+    assert run(3) == run(3)
+    assert run(3)[15:] != run(4)[15:]
+
+
+def test_conditional_spaces() -> None:
+    p = get_problem("conditional")
+    study = trimtab.create_study(sampler=TPESampler(seed=0))
+    study.optimize(p.objective, n_trials=60)
+    for t in study.trials:
+        expected = {"branin": {"x0", "x1"}, "hartmann": {"h0", "h1", "h2"}, "sphere": {"s"}}[
+            t.params["branch"]
+        ]
+        assert set(t.params) == {"branch", *expected}
+    # the branch parameters are modelled from the trials that have them
+    assert p.regret(study.best_value) < 0.65
+
+
+def test_failed_and_pruned_trials_in_the_history() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        value = quadratic(trial)
+        if trial.number % 4 == 1:
+            trial.report(value, 0)
+            raise trimtab.TrialPruned()
+        if trial.number % 4 == 2:
+            raise RuntimeError("flaky")
+        return value
+
+    study = trimtab.create_study(sampler=TPESampler(seed=0))
+    study.optimize(objective, n_trials=60)
+    states = Counter(t.state for t in study.trials)
+    assert states[TrialState.COMPLETE] == 30 and states[TrialState.FAILED] == 15
+    assert study.best_value < 1.0
+
+
+def test_ask_tell_and_several_objectives() -> None:
+    study = trimtab.create_study(
+        directions=["minimize", "minimize"], sampler=TPESampler(seed=0, n_startup_trials=5)
+    )
+    for _ in range(25):
+        t = study.ask()
+        x = t.suggest_float("x", 0, 1)
+        study.tell(t, (x, (1 - x) ** 2))
+    assert len(study.best_trials) >= 3
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="n_startup_trials=-1 must be an integer >= 0"):
+        TPESampler(n_startup_trials=-1)
+    with pytest.raises(ValueError, match="n_ei_candidates=0 must be an integer >= 1"):
+        TPESampler(n_ei_candidates=0)
+    with pytest.raises(ValueError, match="prior_weight=0 must be a number > 0"):
+        TPESampler(prior_weight=0)
+
+
+@pytest.mark.slow
+def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tpe.db'}"
+    trimtab.create_study(study_name="tpe", storage=url)
+    worker = Path(__file__).with_name("_tpe_worker.py")
+    procs = [subprocess.Popen([sys.executable, str(worker), url]) for _ in range(2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    trials = trimtab.load_study(study_name="tpe", storage=url).trials
+    assert sorted(t.number for t in trials) == list(range(30))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert min(t.value for t in trials if t.value is not None) < 0.05
