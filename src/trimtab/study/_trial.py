@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from trimtab.study._study import Study
 
 _logger = get_logger(__name__)
-D = TypeVar("D", FloatDistribution, IntDistribution)
+D = TypeVar("D", FloatDistribution, IntDistribution, CategoricalDistribution)
 
 FIXED_PARAMS_ATTR = "fixed_params"
 
@@ -37,6 +37,7 @@ FIXED_PARAMS_ATTR = "fixed_params"
 # same bounds on every call of a long study is wasted work.
 _FLOATS: dict[tuple[Any, ...], FloatDistribution] = {}
 _INTS: dict[tuple[Any, ...], IntDistribution] = {}
+_CATS: dict[tuple[Any, ...], CategoricalDistribution] = {}
 
 
 def _distribution(
@@ -123,10 +124,14 @@ class Trial:
         self, name: str, choices: Sequence[CategoricalChoice]
     ) -> CategoricalChoice:
         """One of ``choices`` (None, bool, int, float or str values)."""
+        key: tuple[Any, ...]
         try:
-            dist = CategoricalDistribution(choices)
-        except InvalidDistributionError as exc:
-            raise InvalidDistributionError(f"suggest_categorical({name!r}): {exc}") from None
+            key = tuple((type(c), c) for c in choices)
+        except TypeError:  # not iterable: building the distribution explains what is wrong
+            key = (choices,)
+        dist = _distribution(
+            _CATS, key, lambda: CategoricalDistribution(choices), f"suggest_categorical({name!r})"
+        )
         return self.suggest(name, dist)  # type: ignore[no-any-return]
 
     def suggest(self, name: str, distribution: BaseDistribution) -> Any:

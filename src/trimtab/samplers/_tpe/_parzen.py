@@ -72,7 +72,8 @@ class ParzenEstimator:
                 continue
             if n > 1:
                 std = float(np.std(obs))
-                iqr = float(np.subtract(*np.percentile(obs, [75, 25])))
+                ordered = np.sort(obs)
+                iqr = float(ordered[(3 * (n - 1)) // 4] - ordered[(n - 1) // 4])
                 spread = min(std, iqr / 1.34) if iqr > 0 else std
                 bw = 1.059 * spread * n ** (-1.0 / (4 + d_num))
             else:

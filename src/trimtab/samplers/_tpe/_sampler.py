@@ -14,6 +14,7 @@ proposed one at a time from the trials that have them. Pruned trials count as ba
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +66,10 @@ class TPESampler(BaseSampler):
         self._seed = resolve_seed(seed)
         self._mixed = mix_seed(self._seed)
         self._fixed_seed = seed is not None
-        self._codes: dict[tuple[int, int, int, str], float] = {}
+        self._rows: dict[tuple[Any, ...], dict[int, tuple[float, ...]]] = {}
+        self._spaces: dict[
+            tuple[int, int], tuple[set[int], dict[str, BaseDistribution] | None]
+        ] = {}
 
     def reseed_rng(self) -> None:
         if not self._fixed_seed:
@@ -77,17 +81,23 @@ class TPESampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
+        """The parameters, with identical distributions, of every COMPLETE trial so far
+        (kept incrementally: each finished trial is looked at once)."""
         if not self._multivariate:
             return {}
-        space: dict[str, BaseDistribution] | None = None
+        key = (id(study._storage), study._study_id)
+        seen, space = self._spaces.get(key, (set(), None))
         for t in study.get_trials((TrialState.COMPLETE,)):
+            if t.trial_id in seen:
+                continue
+            seen.add(t.trial_id)
+            dists = t.distributions
             if space is None:
-                space = {k: d for k, d in t.distributions.items() if not d.single()}
+                space = {k: d for k, d in dists.items() if not d.single()}
             else:
-                space = {k: d for k, d in space.items() if t.distributions.get(k) == d}
-            if not space:
-                return {}
-        return space or {}
+                space = {k: d for k, d in space.items() if _same(dists.get(k), d)}
+        self._spaces[key] = (seen, space)
+        return dict(space or {})
 
     # ---- proposals ----------------------------------------------------------------------
 
@@ -96,27 +106,36 @@ class TPESampler(BaseSampler):
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        return self._propose(study, trial, search_space) or {}
+        return self._propose(study, trial, search_space, relative=True) or {}
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, name: str, distribution: BaseDistribution
     ) -> Any:
-        proposed = self._propose(study, trial, {name: distribution})
+        proposed = self._propose(study, trial, {name: distribution}, relative=False)
         if proposed is None:
             return distribution.from_unit(uniform(self._mixed, trial.number, name))
         return proposed[name]
 
     def _propose(
-        self, study: Study, trial: FrozenTrial, space: Mapping[str, BaseDistribution]
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        space: Mapping[str, BaseDistribution],
+        relative: bool,
     ) -> dict[str, Any] | None:
         states = (TrialState.COMPLETE, TrialState.PRUNED) + (
             (TrialState.RUNNING,) if self._liar else ()
         )
+        # COMPLETE trials that shaped the relative space hold all of it (it only shrinks)
+        known = self._spaces.get((id(study._storage), study._study_id), (set(), None))[0]
         usable = [
             t
             for t in study.get_trials(states)
             if t.number != trial.number
-            and all(_same(t.distributions.get(k), d) for k, d in space.items())
+            and (
+                (relative and t.trial_id in known)
+                or all(_same(t._distributions.get(k), d) for k, d in space.items())
+            )
         ]
         complete = [t for t in usable if t.state == TrialState.COMPLETE]
         if len(complete) < max(self._n_startup, 2):
@@ -165,23 +184,31 @@ class TPESampler(BaseSampler):
         """Each trial's value of each parameter in unit coordinates (choice index for
         categorical); finished trials' codes are cached, they never change."""
         where = (id(study._storage), study._study_id)
-        out: dict[str, np.ndarray] = {}
-        for name, dist in space.items():
-            column = []
-            for t in trials:
-                key = (*where, t.trial_id, name)
-                code = self._codes.get(key) if t.state.is_finished() else None
-                if code is None:
-                    value = t.params[name]
-                    if isinstance(dist, CategoricalDistribution):
-                        code = float(dist.index_of(value))
-                    else:
-                        code = dist.to_unit(value)
-                    if t.state.is_finished():
-                        self._codes[key] = code
-                column.append(code)
-            out[name] = np.array(column)
-        return out
+        names = tuple(space)
+        cache = self._rows.setdefault((*where, names), {})
+        pick = operator.itemgetter(*names)
+        rows = []
+        for t in trials:
+            row = cache.get(t.trial_id)
+            if row is None:
+                codes = self._encode(t)
+                row = pick(codes) if len(names) > 1 else (pick(codes),)
+                if t.state.is_finished():  # finished trials never change
+                    cache[t.trial_id] = row
+            rows.append(row)
+        matrix = np.array(rows, dtype=float).reshape(len(rows), len(names))
+        return {name: matrix[:, j] for j, name in enumerate(names)}
+
+    @staticmethod
+    def _encode(t: FrozenTrial) -> dict[str, float]:
+        codes = {}
+        for name, dist in t.distributions.items():
+            value = t.params[name]
+            if isinstance(dist, CategoricalDistribution):
+                codes[name] = float(dist.index_of(value))
+            else:
+                codes[name] = dist.to_unit(value)
+        return codes
 
 
 def _same(a: BaseDistribution | None, b: BaseDistribution) -> bool:
