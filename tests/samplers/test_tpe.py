@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 from collections import Counter
@@ -91,10 +92,12 @@ def test_failed_and_pruned_trials_in_the_history() -> None:
         return value
 
     study = trimtab.create_study(sampler=TPESampler(seed=0))
-    study.optimize(objective, n_trials=60)
+    study.optimize(objective, n_trials=80)
     states = Counter(t.state for t in study.trials)
-    assert states[TrialState.COMPLETE] == 30 and states[TrialState.FAILED] == 15
-    assert study.best_value < 1.0
+    assert states[TrialState.COMPLETE] == 40 and states[TrialState.FAILED] == 20
+    # it learns from that history: later proposals are far better than the random start
+    done = [t.value for t in study.trials if t.state == TrialState.COMPLETE]
+    assert statistics.median(done[-20:]) < statistics.median(done[:10]) / 2
 
 
 def test_ask_tell_and_several_objectives() -> None:

@@ -53,15 +53,13 @@ class ParzenEstimator:
         weights[-1] = prior_weight
         self.log_weights = np.log(weights / weights.sum())
         numeric = [k for k, d in space.items() if not isinstance(d, CategoricalDistribution)]
-        self.mus: dict[str, np.ndarray] = {}
-        self.sigmas: dict[str, np.ndarray] = {}
-        self.log_norm: dict[str, np.ndarray] = {}
+        self.numeric = numeric
         self.log_probs: dict[str, np.ndarray] = {}  # categorical: (n + 1, k) log kernel table
         d_num = max(len(numeric), 1)
         floor = 1.0 / min(100.0, n + 1.0)
         for name, dist in space.items():
-            obs = np.asarray(observations[name])
             if isinstance(dist, CategoricalDistribution):
+                obs = np.asarray(observations[name])
                 k = len(dist.choices)
                 table = np.full((n + 1, k), 1.0 / k)
                 if k > 1 and n > 0:
@@ -69,33 +67,43 @@ class ParzenEstimator:
                     table[:n] = b / (k - 1)
                     table[np.arange(n), obs.astype(int)] = 1.0 - b
                 self.log_probs[name] = np.log(table)
-                continue
-            if n > 1:
-                std = float(np.std(obs))
-                ordered = np.sort(obs)
-                iqr = float(ordered[(3 * (n - 1)) // 4] - ordered[(n - 1) // 4])
-                spread = min(std, iqr / 1.34) if iqr > 0 else std
-                bw = 1.059 * spread * n ** (-1.0 / (4 + d_num))
-            else:
-                bw = 0.5
-            sigma = np.full(n + 1, min(max(bw, floor), 1.0))
-            sigma[-1] = 1.0
-            mu = np.append(obs.astype(float), 0.5)
-            self.mus[name], self.sigmas[name] = mu, sigma
-            mass = _normal_cdf((1.0 - mu) / sigma) - _normal_cdf((0.0 - mu) / sigma)
-            self.log_norm[name] = np.log(np.maximum(mass, 1e-300)) + np.log(sigma) + _LOG_SQRT_2PI
+        # numeric parameters as matrices: (d, n + 1) centres and bandwidths, prior last
+        obs_num = np.array([np.asarray(observations[k], dtype=float) for k in numeric]).reshape(
+            len(numeric), n
+        )
+        if n > 1:
+            std = obs_num.std(axis=1)
+            ordered = np.sort(obs_num, axis=1)
+            iqr = ordered[:, (3 * (n - 1)) // 4] - ordered[:, (n - 1) // 4]
+            spread = np.where(iqr > 0, np.minimum(std, iqr / 1.34), std)
+            bw = 1.059 * spread * n ** (-1.0 / (4 + d_num))
+        else:
+            bw = np.full(len(numeric), 0.5)
+        self.mu = np.hstack([obs_num, np.full((len(numeric), 1), 0.5)])
+        self.sigma = np.hstack(
+            [
+                np.repeat(np.clip(bw, floor, 1.0)[:, None], n, axis=1),
+                np.ones((len(numeric), 1)),
+            ]
+        )
+        self.inv_sigma = 1.0 / self.sigma
+        mass = _normal_cdf((1.0 - self.mu) * self.inv_sigma) - _normal_cdf(
+            -self.mu * self.inv_sigma
+        )
+        # per component, the sum over parameters of log(normaliser * sigma * sqrt(2 pi))
+        self.log_norm = (np.log(np.maximum(mass, 1e-300)) + np.log(self.sigma) + _LOG_SQRT_2PI).sum(
+            axis=0
+        )
 
     def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
         comps = rng.choice(self.n + 1, size=size, p=np.exp(self.log_weights))
         out: dict[str, np.ndarray] = {}
-        for name in self.space:
-            if name in self.log_probs:
-                probs = np.exp(self.log_probs[name][comps])
-                cum = probs.cumsum(axis=1)
-                u = rng.random(size)[:, None] * cum[:, -1:]
-                out[name] = (u > cum).sum(axis=1)
-                continue
-            mu, sigma = self.mus[name][comps], self.sigmas[name][comps]
+        for name, table in self.log_probs.items():
+            cum = np.exp(table[comps]).cumsum(axis=1)
+            u = rng.random(size)[:, None] * cum[:, -1:]
+            out[name] = (u > cum).sum(axis=1)
+        if self.numeric:
+            mu, sigma = self.mu[:, comps], self.sigma[:, comps]  # (d, size)
             x = rng.normal(mu, sigma)
             bad = (x < 0.0) | (x > 1.0)
             for _ in range(100):  # rejection: a truncated Gaussian
@@ -103,21 +111,25 @@ class ParzenEstimator:
                     break
                 x[bad] = rng.normal(mu[bad], sigma[bad])
                 bad = (x < 0.0) | (x > 1.0)
-            out[name] = np.clip(x, 0.0, 1.0)
+            x = np.clip(x, 0.0, 1.0)
+            for j, name in enumerate(self.numeric):
+                out[name] = x[j]
         return out
 
     def log_pdf(self, xs: Mapping[str, np.ndarray]) -> np.ndarray:
         """Log density of each sample (rows) under the mixture."""
-        total = None
-        for name in self.space:
-            x = np.asarray(xs[name])
-            if name in self.log_probs:
-                term = self.log_probs[name][:, x.astype(int)].T  # (size, n + 1)
-            else:
-                z = (x[:, None] - self.mus[name][None, :]) / self.sigmas[name][None, :]
-                term = -0.5 * z * z - self.log_norm[name][None, :]
-            total = term if total is None else total + term
-        assert total is not None
+        size = len(next(iter(xs.values())))
+        total = np.zeros((size, self.n + 1))
+        if self.numeric:
+            squares = np.zeros((size, self.n + 1))
+            for j, name in enumerate(self.numeric):  # a loop of 2-d arrays beats one 3-d array
+                z = (np.asarray(xs[name], dtype=float)[:, None] - self.mu[j][None, :]) * (
+                    self.inv_sigma[j][None, :]
+                )
+                squares += z * z
+            total -= 0.5 * squares + self.log_norm[None, :]
+        for name, table in self.log_probs.items():
+            total += table[:, np.asarray(xs[name]).astype(int)].T
         joint = total + self.log_weights[None, :]
         peak = joint.max(axis=1, keepdims=True)
         lse = peak + np.log(np.exp(joint - peak).sum(axis=1, keepdims=True))
