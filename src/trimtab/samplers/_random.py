@@ -23,6 +23,11 @@ class RandomSampler(BaseSampler):
         self._mixed = mix_seed(self._seed)
         self._fixed_seed = seed is not None
 
+    @property
+    def seed(self) -> int:
+        """The seed in use (drawn at random when none was given)."""
+        return self._seed
+
     def reseed_rng(self) -> None:
         if not self._fixed_seed:
             self._seed = resolve_seed(None)

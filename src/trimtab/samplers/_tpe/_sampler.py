@@ -22,7 +22,7 @@ import numpy as np
 
 from trimtab.distributions import BaseDistribution, CategoricalDistribution
 from trimtab.samplers._base import BaseSampler
-from trimtab.samplers._rng import mix_seed, resolve_seed, uniform
+from trimtab.samplers._random import RandomSampler
 from trimtab.samplers._tpe._parzen import ParzenEstimator
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 from trimtab.trial._best import pareto_front
@@ -63,18 +63,14 @@ class TPESampler(BaseSampler):
         self._gamma = gamma
         self._prior_weight = float(prior_weight)
         self._liar = constant_liar
-        self._seed = resolve_seed(seed)
-        self._mixed = mix_seed(self._seed)
-        self._fixed_seed = seed is not None
+        self._random = RandomSampler(seed=seed)  # startup trials and fallbacks
         self._rows: dict[tuple[Any, ...], dict[int, tuple[float, ...]]] = {}
         self._spaces: dict[
             tuple[int, int], tuple[set[int], dict[str, BaseDistribution] | None]
         ] = {}
 
     def reseed_rng(self) -> None:
-        if not self._fixed_seed:
-            self._seed = resolve_seed(None)
-            self._mixed = mix_seed(self._seed)
+        self._random.reseed_rng()
 
     # ---- the search space ---------------------------------------------------------------
 
@@ -113,7 +109,7 @@ class TPESampler(BaseSampler):
     ) -> Any:
         proposed = self._propose(study, trial, {name: distribution}, relative=False)
         if proposed is None:
-            return distribution.from_unit(uniform(self._mixed, trial.number, name))
+            return self._random.sample_independent(study, trial, name, distribution)
         return proposed[name]
 
     def _propose(
@@ -145,7 +141,7 @@ class TPESampler(BaseSampler):
         )
         good = ParzenEstimator(self._observe(study, below, space), space, self._prior_weight)
         bad = ParzenEstimator(self._observe(study, above, space), space, self._prior_weight)
-        rng = np.random.default_rng([self._seed & (2**63 - 1), trial.number])
+        rng = np.random.default_rng([self._random.seed & (2**63 - 1), trial.number])
         candidates = good.sample(rng, self._n_candidates)
         score = good.log_pdf(candidates) - bad.log_pdf(candidates)
         best = int(np.argmax(score))
