@@ -1,8 +1,24 @@
-"""Search strategies: what to try next."""
+"""Search strategies: what to try next.
+
+Samplers that need NumPy (``TPESampler``) are imported on first use, so ``import trimtab``
+stays light.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from trimtab.samplers._base import BaseSampler, Reservation
 from trimtab.samplers._grid import GridSampler
 from trimtab.samplers._random import RandomSampler
-from trimtab.samplers._tpe import TPESampler
+
+if TYPE_CHECKING:
+    from trimtab.samplers._tpe import TPESampler
 
 __all__ = ["BaseSampler", "GridSampler", "RandomSampler", "Reservation", "TPESampler"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TPESampler":
+        from trimtab.samplers._tpe import TPESampler
+
+        return TPESampler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
