@@ -1,7 +1,7 @@
 """Search strategies: what to try next.
 
-Samplers that need NumPy (``TPESampler``) are imported on first use, so ``import trimtab``
-stays light.
+Samplers that need NumPy or SciPy (``TPESampler``, ``QMCSampler``) are imported on first
+use, so ``import trimtab`` stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -11,9 +11,17 @@ from trimtab.samplers._grid import GridSampler
 from trimtab.samplers._random import RandomSampler
 
 if TYPE_CHECKING:
+    from trimtab.samplers._qmc import QMCSampler
     from trimtab.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GridSampler", "RandomSampler", "Reservation", "TPESampler"]
+__all__ = [
+    "BaseSampler",
+    "GridSampler",
+    "QMCSampler",
+    "RandomSampler",
+    "Reservation",
+    "TPESampler",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -21,4 +29,8 @@ def __getattr__(name: str) -> Any:
         from trimtab.samplers._tpe import TPESampler
 
         return TPESampler
+    if name == "QMCSampler":
+        from trimtab.samplers._qmc import QMCSampler
+
+        return QMCSampler
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
