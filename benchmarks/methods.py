@@ -90,9 +90,10 @@ def _hyperopt_dim(hp: Any, label: str, dist: Any) -> Any:
             return hp.loguniform(label, math.log(dist.low), math.log(dist.high))
         return hp.uniform(label, dist.low, dist.high)
     if isinstance(dist, IntDistribution):
-        if dist.log:
-            return hp.qloguniform(label, math.log(dist.low), math.log(dist.high + 0.5), 1)
-        return hp.quniform(label, dist.low - 0.499, dist.high + 0.499, dist.step)
+        if dist.log:  # each integer gets [v - 0.5, v + 0.5) in log space, as in trimtab
+            return hp.qloguniform(label, math.log(dist.low - 0.5), math.log(dist.high + 0.5), 1)
+        # the index k of low + k * step, so steps > 1 land on the grid
+        return hp.quniform(label, -0.499, (dist.high - dist.low) // dist.step + 0.499, 1)
     return hp.choice(label, list(dist.choices))
 
 
@@ -135,7 +136,8 @@ def hyperopt_tpe(problem: Problem, budget: int, seed: int, evaluate: Evaluate) -
                 out[k] = v
         for k, dist in problem.space.items():
             if k in out and isinstance(dist, IntDistribution):
-                out[k] = min(max(round(out[k]), dist.low), dist.high)
+                v = round(out[k]) if dist.log else dist.low + round(out[k]) * dist.step
+                out[k] = min(max(v, dist.low), dist.high)
         return out
 
     fmin(

@@ -131,3 +131,26 @@ def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
     assert sorted(t.number for t in trials) == list(range(30))
     assert all(t.state == TrialState.COMPLETE for t in trials)
     assert min(t.value for t in trials if t.value is not None) < 0.05
+
+
+def test_one_sampler_serves_several_studies() -> None:
+    import gc
+
+    sampler = TPESampler(seed=0, n_startup_trials=3)
+    first = trimtab.create_study(sampler=sampler)
+    first.optimize(lambda t: t.suggest_float("a", 0, 1), n_trials=6)
+    del first
+    gc.collect()  # a new storage may now reuse the old one's address
+    second = trimtab.create_study(sampler=sampler)
+    second.optimize(lambda t: t.suggest_float("b", 0, 1) + t.suggest_float("c", 0, 1), n_trials=8)
+    assert all(t.state == TrialState.COMPLETE for t in second.trials)
+    assert all(set(t.params) == {"b", "c"} for t in second.trials)
+
+
+def test_parameters_proposed_one_at_a_time_get_their_own_randomness() -> None:
+    study = trimtab.create_study(sampler=TPESampler(seed=0, multivariate=False, n_startup_trials=5))
+    for i in range(5):  # identical histories for x and y
+        study.enqueue_trial({"x": i / 5, "y": i / 5})
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=15)
+    later = study.trials[5:]
+    assert sum(t.params["x"] == t.params["y"] for t in later) == 0

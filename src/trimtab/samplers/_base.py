@@ -10,15 +10,40 @@ storage themselves, except through the claims the study hands out (``reserve``).
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from trimtab.distributions import BaseDistribution
 from trimtab.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
+    from trimtab.storages import BaseStorage
     from trimtab.study import Study
+
+V = TypeVar("V")
+
+
+class StudyCache(Generic[V]):
+    """Per-study memo for samplers that keep derived data between trials.
+
+    Entries are keyed by the storage object itself (held weakly, so they go when it goes) and
+    the study id: a sampler reused for another study, or a new storage at a recycled address,
+    never sees another study's entries.
+    """
+
+    def __init__(self, factory: Callable[[], V]) -> None:
+        self._factory = factory
+        self._by_storage: weakref.WeakKeyDictionary[BaseStorage, dict[int, V]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __call__(self, study: Study) -> V:
+        per_study = self._by_storage.setdefault(study._storage, {})
+        if study._study_id not in per_study:
+            per_study[study._study_id] = self._factory()
+        return per_study[study._study_id]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from trimtab.distributions import BaseDistribution
-from trimtab.samplers._base import BaseSampler
+from trimtab.samplers._base import BaseSampler, StudyCache
 from trimtab.samplers._random import RandomSampler
 from trimtab.trial import FrozenTrial, TrialState
 
@@ -32,7 +32,7 @@ class QMCSampler(BaseSampler):
         self._type = qmc_type
         self._scramble = bool(scramble)
         self._random = RandomSampler(seed=seed)
-        self._spaces: dict[tuple[int, int], dict[str, BaseDistribution]] = {}
+        self._spaces: StudyCache[dict[str, BaseDistribution]] = StudyCache(dict)
 
     def reseed_rng(self) -> None:
         self._random.reseed_rng()
@@ -40,15 +40,13 @@ class QMCSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        key = (id(study._storage), study._study_id)
-        space = self._spaces.get(key)
-        if space is None:
+        space = self._spaces(study)
+        if not space:
             finished = study.get_trials((TrialState.COMPLETE,))
             if not finished:
                 return {}
             first = finished[0].distributions
-            space = {k: first[k] for k in sorted(first) if not first[k].single()}
-            self._spaces[key] = space
+            space.update({k: first[k] for k in sorted(first) if not first[k].single()})
         return dict(space)
 
     def sample_relative(

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 import operator
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from trimtab.distributions import BaseDistribution, CategoricalDistribution
-from trimtab.samplers._base import BaseSampler
+from trimtab.samplers._base import BaseSampler, StudyCache
 from trimtab.samplers._random import RandomSampler
 from trimtab.samplers._tpe._parzen import ParzenEstimator
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
@@ -64,10 +65,12 @@ class TPESampler(BaseSampler):
         self._prior_weight = float(prior_weight)
         self._liar = constant_liar
         self._random = RandomSampler(seed=seed)  # startup trials and fallbacks
-        self._rows: dict[tuple[Any, ...], dict[int, tuple[float, ...]]] = {}
-        self._spaces: dict[
-            tuple[int, int], tuple[set[int], dict[str, BaseDistribution] | None]
-        ] = {}
+        # per study: encoded rows of finished trials (by parameter names, then trial id), and
+        # the incrementally kept relative search space (trial ids seen, the space)
+        self._rows: StudyCache[dict[tuple[str, ...], dict[int, tuple[float, ...]]]] = StudyCache(
+            dict
+        )
+        self._spaces: StudyCache[_SpaceState] = StudyCache(_SpaceState)
 
     def reseed_rng(self) -> None:
         self._random.reseed_rng()
@@ -81,8 +84,8 @@ class TPESampler(BaseSampler):
         (kept incrementally: each finished trial is looked at once)."""
         if not self._multivariate:
             return {}
-        key = (id(study._storage), study._study_id)
-        seen, space = self._spaces.get(key, (set(), None))
+        state = self._spaces(study)
+        seen, space = state.seen, state.space
         for t in study.get_trials((TrialState.COMPLETE,)):
             if t.trial_id in seen:
                 continue
@@ -92,7 +95,7 @@ class TPESampler(BaseSampler):
                 space = {k: d for k, d in dists.items() if not d.single()}
             else:
                 space = {k: d for k, d in space.items() if _same(dists.get(k), d)}
-        self._spaces[key] = (seen, space)
+        state.space = space
         return dict(space or {})
 
     # ---- proposals ----------------------------------------------------------------------
@@ -123,7 +126,7 @@ class TPESampler(BaseSampler):
             (TrialState.RUNNING,) if self._liar else ()
         )
         # COMPLETE trials that shaped the relative space hold all of it (it only shrinks)
-        known = self._spaces.get((id(study._storage), study._study_id), (set(), None))[0]
+        known = self._spaces(study).seen
         usable = [
             t
             for t in study.get_trials(states)
@@ -141,7 +144,8 @@ class TPESampler(BaseSampler):
         )
         good = ParzenEstimator(self._observe(study, below, space), space, self._prior_weight)
         bad = ParzenEstimator(self._observe(study, above, space), space, self._prior_weight)
-        rng = np.random.default_rng([self._random.seed & (2**63 - 1), trial.number])
+        salt = zlib.crc32("|".join(space).encode()) if not relative else 0
+        rng = np.random.default_rng([self._random.seed & (2**63 - 1), trial.number, salt])
         candidates = good.sample(rng, self._n_candidates)
         score = good.log_pdf(candidates) - bad.log_pdf(candidates)
         best = int(np.argmax(score))
@@ -179,9 +183,8 @@ class TPESampler(BaseSampler):
     ) -> dict[str, np.ndarray]:
         """Each trial's value of each parameter in unit coordinates (choice index for
         categorical); finished trials' codes are cached, they never change."""
-        where = (id(study._storage), study._study_id)
         names = tuple(space)
-        cache = self._rows.setdefault((*where, names), {})
+        cache = self._rows(study).setdefault(names, {})
         pick = operator.itemgetter(*names)
         rows = []
         for t in trials:
@@ -205,6 +208,14 @@ class TPESampler(BaseSampler):
             else:
                 codes[name] = dist.to_unit(value)
         return codes
+
+
+class _SpaceState:
+    __slots__ = ("seen", "space")
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.space: dict[str, BaseDistribution] | None = None
 
 
 def _same(a: BaseDistribution | None, b: BaseDistribution) -> bool:
