@@ -154,3 +154,19 @@ def test_parameters_proposed_one_at_a_time_get_their_own_randomness() -> None:
     study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=15)
     later = study.trials[5:]
     assert sum(t.params["x"] == t.params["y"] for t in later) == 0
+
+
+def test_group_models_parameters_that_appear_together() -> None:
+    p = get_problem("conditional")
+    sampler = TPESampler(seed=0, group=True)
+    study = trimtab.create_study(sampler=sampler)
+    study.optimize(p.objective, n_trials=40)
+    space = sampler.infer_relative_search_space(study, study.trials[-1])
+    assert set(space) == {"branch", "x0", "x1", "h0", "h1", "h2", "s"}
+    for t in study.trials:
+        expected = {"branin": {"x0", "x1"}, "hartmann": {"h0", "h1", "h2"}, "sphere": {"s"}}[
+            t.params["branch"]
+        ]
+        assert set(t.params) == {"branch", *expected}
+    with pytest.raises(ValueError, match="group=True needs multivariate=True"):
+        TPESampler(group=True, multivariate=False)

@@ -45,6 +45,7 @@ class TPESampler(BaseSampler):
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
         multivariate: bool = True,
+        group: bool = False,
         gamma: Callable[[int], int] = default_gamma,
         prior_weight: float = 1.0,
         constant_liar: bool = False,
@@ -56,11 +57,14 @@ class TPESampler(BaseSampler):
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{arg}={value!r} must be an integer >= {low}")
+        if group and not multivariate:
+            raise ValueError("group=True needs multivariate=True (groups are modelled jointly)")
         if not (isinstance(prior_weight, int | float) and prior_weight > 0):
             raise ValueError(f"prior_weight={prior_weight!r} must be a number > 0")
         self._n_startup = n_startup_trials
         self._n_candidates = n_ei_candidates
         self._multivariate = multivariate
+        self._group = group
         self._gamma = gamma
         self._prior_weight = float(prior_weight)
         self._liar = constant_liar
@@ -90,12 +94,16 @@ class TPESampler(BaseSampler):
             if t.trial_id in seen:
                 continue
             seen.add(t.trial_id)
-            dists = t.distributions
+            dists = {k: d for k, d in t.distributions.items() if not d.single()}
             if space is None:
-                space = {k: d for k, d in dists.items() if not d.single()}
+                space = dict(dists)
             else:
                 space = {k: d for k, d in space.items() if _same(dists.get(k), d)}
+            if self._group:
+                state.add_to_groups(dists)
         state.space = space
+        if self._group:
+            return {k: d for g in state.groups for k, d in g.items()}
         return dict(space or {})
 
     # ---- proposals ----------------------------------------------------------------------
@@ -105,7 +113,14 @@ class TPESampler(BaseSampler):
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        return self._propose(study, trial, search_space, relative=True) or {}
+        if not self._group:
+            return self._propose(study, trial, search_space, relative=True) or {}
+        out: dict[str, Any] = {}
+        for g in self._spaces(study).groups:  # each group from the trials that have it all
+            space = {k: d for k, d in g.items() if _same(search_space.get(k), d)}
+            if space:
+                out.update(self._propose(study, trial, space, relative=False) or {})
+        return out
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, name: str, distribution: BaseDistribution
@@ -211,11 +226,33 @@ class TPESampler(BaseSampler):
 
 
 class _SpaceState:
-    __slots__ = ("seen", "space")
+    """What a study's finished trials say about its space, updated one trial at a time."""
+
+    __slots__ = ("conflicts", "groups", "seen", "space")
 
     def __init__(self) -> None:
         self.seen: set[int] = set()
-        self.space: dict[str, BaseDistribution] | None = None
+        self.space: dict[str, BaseDistribution] | None = None  # shared by every trial
+        self.groups: list[dict[str, BaseDistribution]] = []  # parameters seen together
+        self.conflicts: set[str] = set()  # names suggested with different distributions
+
+    def add_to_groups(self, dists: Mapping[str, BaseDistribution]) -> None:
+        """Refine the partition so each group's parameters always appear together."""
+        for g in self.groups:
+            for k, d in list(g.items()):
+                if k in dists and not _same(dists[k], d):
+                    self.conflicts.add(k)
+                    del g[k]
+        keys = [k for k in dists if k not in self.conflicts]
+        refined: list[dict[str, BaseDistribution]] = []
+        for g in self.groups:
+            inside = {k: d for k, d in g.items() if k in dists}
+            outside = {k: d for k, d in g.items() if k not in dists}
+            refined += [part for part in (inside, outside) if part]
+            keys = [k for k in keys if k not in inside]
+        if keys:
+            refined.append({k: dists[k] for k in keys})
+        self.groups = refined
 
 
 def _same(a: BaseDistribution | None, b: BaseDistribution) -> bool:
