@@ -238,6 +238,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=2, help="parallel worker processes")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--update-best-known",
+        action="store_true",
+        help="write real tasks' best values found, when lower, to best_known.json",
+    )
     args = parser.parse_args(argv)
     methods = args.methods.split(",")
     unknown = [m for m in methods if m not in METHODS]
@@ -284,6 +289,26 @@ def main(argv: list[str] | None = None) -> None:
     (out / "report.md").write_text(text)
     plot(results, methods, problems, out)
     print(text)
+    if args.update_best_known:
+        for name, value in update_best_known(results).items():
+            print(f"best known value of {name} is now {value!r}")
+
+
+def update_best_known(results: list[dict[str, Any]]) -> dict[str, float]:
+    """Lower ``best_known.json`` entries to the best values these results found."""
+    from trimtab.benchmarks._real import BEST_KNOWN, best_known
+
+    known = best_known()
+    improved: dict[str, float] = {}
+    for r in results:
+        if get_problem(r["problem"]).kind != "real" or not r.get("values"):
+            continue
+        found = min(r["values"])
+        if found < known.get(r["problem"], math.inf):
+            known[r["problem"]] = improved[r["problem"]] = found
+    if improved:
+        BEST_KNOWN.write_text(json.dumps(dict(sorted(known.items())), indent=2) + "\n")
+    return improved
 
 
 if __name__ == "__main__":

@@ -69,3 +69,20 @@ def test_every_installed_method_runs_a_conditional_problem(method: str) -> None:
         pytest.skip(result["unavailable"])
     assert "error" not in result, result.get("traceback")
     assert len(result["values"]) == 3
+
+
+def test_best_known_values_only_ever_go_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trimtab.benchmarks import _real
+
+    table = tmp_path / "best_known.json"
+    table.write_text(json.dumps({"svm_digits": 0.02}))
+    monkeypatch.setattr(_real, "BEST_KNOWN", table)
+    results = [
+        {"problem": "svm_digits", "method": "a", "values": [0.03, 0.025]},
+        {"problem": "svm_wine", "method": "a", "values": [0.05]},
+        {"problem": "branin", "method": "a", "values": [0.1]},  # synthetic: never recorded
+    ]
+    assert run.update_best_known(results) == {"svm_wine": 0.05}
+    assert json.loads(table.read_text()) == {"svm_digits": 0.02, "svm_wine": 0.05}
