@@ -1,7 +1,7 @@
 """Search strategies: what to try next.
 
-Samplers that need NumPy or SciPy (``TPESampler``, ``QMCSampler``) are imported on first
-use, so ``import trimtab`` stays light.
+Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``QMCSampler``, ``CMAESSampler``)
+are imported on first use, so ``import trimtab`` stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -11,11 +11,13 @@ from trimtab.samplers._grid import GridSampler
 from trimtab.samplers._random import RandomSampler
 
 if TYPE_CHECKING:
+    from trimtab.samplers._cmaes import CMAESSampler
     from trimtab.samplers._qmc import QMCSampler
     from trimtab.samplers._tpe import TPESampler
 
 __all__ = [
     "BaseSampler",
+    "CMAESSampler",
     "GridSampler",
     "QMCSampler",
     "RandomSampler",
@@ -29,6 +31,10 @@ def __getattr__(name: str) -> Any:
         from trimtab.samplers._tpe import TPESampler
 
         return TPESampler
+    if name == "CMAESSampler":
+        from trimtab.samplers._cmaes import CMAESSampler
+
+        return CMAESSampler
     if name == "QMCSampler":
         from trimtab.samplers._qmc import QMCSampler
 

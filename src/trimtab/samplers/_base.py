@@ -72,8 +72,13 @@ class BaseSampler(abc.ABC):
         """
         return None
 
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:  # noqa: B027
-        """Called once the trial exists, before the objective runs."""
+    def before_trial(self, study: Study, trial: FrozenTrial) -> Mapping[str, Any] | None:
+        """Called once the trial exists, before the objective runs.
+
+        May return system attributes to record on the trial (JSON values); the ``trial``
+        that ``sample_relative`` and ``sample_independent`` then receive carries them.
+        """
+        return None
 
     @abc.abstractmethod
     def infer_relative_search_space(

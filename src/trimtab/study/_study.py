@@ -143,8 +143,12 @@ class Study:
                 frozen = self._storage.create_new_trial(self._study_id, template, claim=claim)
             except ClaimTaken:
                 conflict = True
-        self.sampler.before_trial(self, frozen)
+        attrs = self.sampler.before_trial(self, frozen)
+        if attrs:
+            frozen = frozen.replace(system_attrs={**frozen.system_attrs, **attrs})
         trial = Trial(self, frozen)
+        for key, value in (attrs or {}).items():
+            trial.set_system_attr(key, value)  # written with the trial's next flush
         for name, dist in (fixed_distributions or {}).items():
             trial.suggest(name, dist)
         return trial

@@ -24,6 +24,7 @@ import numpy as np
 from trimtab.distributions import BaseDistribution, CategoricalDistribution
 from trimtab.samplers._base import BaseSampler, StudyCache
 from trimtab.samplers._random import RandomSampler
+from trimtab.samplers._search_space import SpaceState, same
 from trimtab.samplers._tpe._parzen import ParzenEstimator
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 from trimtab.trial._best import pareto_front
@@ -74,7 +75,7 @@ class TPESampler(BaseSampler):
         self._rows: StudyCache[dict[tuple[str, ...], dict[int, tuple[float, ...]]]] = StudyCache(
             dict
         )
-        self._spaces: StudyCache[_SpaceState] = StudyCache(_SpaceState)
+        self._spaces: StudyCache[SpaceState] = StudyCache(SpaceState)
 
     def reseed_rng(self) -> None:
         self._random.reseed_rng()
@@ -89,22 +90,10 @@ class TPESampler(BaseSampler):
         if not self._multivariate:
             return {}
         state = self._spaces(study)
-        seen, space = state.seen, state.space
-        for t in study.get_trials((TrialState.COMPLETE,)):
-            if t.trial_id in seen:
-                continue
-            seen.add(t.trial_id)
-            dists = {k: d for k, d in t.distributions.items() if not d.single()}
-            if space is None:
-                space = dict(dists)
-            else:
-                space = {k: d for k, d in space.items() if _same(dists.get(k), d)}
-            if self._group:
-                state.add_to_groups(dists)
-        state.space = space
+        space = state.update(study, groups=self._group)
         if self._group:
             return {k: d for g in state.groups for k, d in g.items()}
-        return dict(space or {})
+        return space
 
     # ---- proposals ----------------------------------------------------------------------
 
@@ -117,7 +106,7 @@ class TPESampler(BaseSampler):
             return self._propose(study, trial, search_space, relative=True) or {}
         out: dict[str, Any] = {}
         for g in self._spaces(study).groups:  # each group from the trials that have it all
-            space = {k: d for k, d in g.items() if _same(search_space.get(k), d)}
+            space = {k: d for k, d in g.items() if same(search_space.get(k), d)}
             if space:
                 out.update(self._propose(study, trial, space, relative=False) or {})
         return out
@@ -148,7 +137,7 @@ class TPESampler(BaseSampler):
             if t.number != trial.number
             and (
                 (relative and t.trial_id in known)
-                or all(_same(t._distributions.get(k), d) for k, d in space.items())
+                or all(same(t._distributions.get(k), d) for k, d in space.items())
             )
         ]
         complete = [t for t in usable if t.state == TrialState.COMPLETE]
@@ -223,37 +212,3 @@ class TPESampler(BaseSampler):
             else:
                 codes[name] = dist.to_unit(value)
         return codes
-
-
-class _SpaceState:
-    """What a study's finished trials say about its space, updated one trial at a time."""
-
-    __slots__ = ("conflicts", "groups", "seen", "space")
-
-    def __init__(self) -> None:
-        self.seen: set[int] = set()
-        self.space: dict[str, BaseDistribution] | None = None  # shared by every trial
-        self.groups: list[dict[str, BaseDistribution]] = []  # parameters seen together
-        self.conflicts: set[str] = set()  # names suggested with different distributions
-
-    def add_to_groups(self, dists: Mapping[str, BaseDistribution]) -> None:
-        """Refine the partition so each group's parameters always appear together."""
-        for g in self.groups:
-            for k, d in list(g.items()):
-                if k in dists and not _same(dists[k], d):
-                    self.conflicts.add(k)
-                    del g[k]
-        keys = [k for k in dists if k not in self.conflicts]
-        refined: list[dict[str, BaseDistribution]] = []
-        for g in self.groups:
-            inside = {k: d for k, d in g.items() if k in dists}
-            outside = {k: d for k, d in g.items() if k not in dists}
-            refined += [part for part in (inside, outside) if part]
-            keys = [k for k in keys if k not in inside]
-        if keys:
-            refined.append({k: dists[k] for k in keys})
-        self.groups = refined
-
-
-def _same(a: BaseDistribution | None, b: BaseDistribution) -> bool:
-    return a is b or a == b

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import pytest
+
+import trimtab
+from trimtab.trial import TrialState
+
+pytest.importorskip("cmaes")
+from trimtab.samplers import CMAESSampler
+
+
+def sphere(trial: trimtab.Trial) -> float:
+    return sum((trial.suggest_float(f"x{i}", -5, 5) - 1) ** 2 for i in range(3))
+
+
+def test_converges_on_a_sphere() -> None:
+    for seed in (0, 1):
+        study = trimtab.create_study(sampler=CMAESSampler(seed=seed))
+        study.optimize(sphere, n_trials=200)
+        assert study.best_value < 1e-2
+
+
+def test_bounds_steps_and_categorical_fallback() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        a = trial.suggest_float("log", 1e-5, 1e-1, log=True)
+        b = trial.suggest_int("istep", 16, 256, step=16)
+        c = trial.suggest_categorical("cat", ["a", "b"])
+        return abs(a - 1e-3) + b + (c == "a")
+
+    study = trimtab.create_study(sampler=CMAESSampler(seed=0))
+    study.optimize(objective, n_trials=40)
+    for t in study.trials:
+        assert 1e-5 <= t.params["log"] <= 1e-1
+        assert t.params["istep"] % 16 == 0 and 16 <= t.params["istep"] <= 256
+    later = study.trials[1:]
+    assert all("cma:x" in t.system_attrs for t in later)  # candidates are recorded
+    assert {t.params["cat"] for t in later} == {"a", "b"}  # categorical drawn at random
+
+
+def test_reproducible_and_a_new_sampler_replays_the_history() -> None:
+    def params(sampler: CMAESSampler, n: int) -> list[dict[str, object]]:
+        study = trimtab.create_study(sampler=sampler)
+        study.optimize(sphere, n_trials=n)
+        return [dict(t.params) for t in study.trials]
+
+    assert params(CMAESSampler(seed=3), 25) == params(CMAESSampler(seed=3), 25)
+    # a fresh sampler on an existing history replays it and proposes what the old one would
+    storage = trimtab.storages.InMemoryStorage()
+    a = trimtab.create_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=5))
+    a.optimize(sphere, n_trials=20)
+    b = trimtab.load_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=5))
+    b.optimize(sphere, n_trials=1)
+    c = trimtab.create_study(sampler=CMAESSampler(seed=5))
+    c.optimize(sphere, n_trials=21)
+    assert dict(b.trials[20].params) == dict(c.trials[20].params)
+
+
+def test_failed_trials_and_maximize() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        value = -sphere(trial)
+        if trial.number % 5 == 3:
+            raise RuntimeError("flaky")
+        return value
+
+    study = trimtab.create_study(direction="maximize", sampler=CMAESSampler(seed=0))
+    study.optimize(objective, n_trials=150)
+    assert sum(t.state == TrialState.FAILED for t in study.trials) == 30
+    assert study.best_value > -0.1
+
+
+def test_restarts_with_a_larger_population() -> None:
+    study = trimtab.create_study(sampler=CMAESSampler(seed=0, popsize=4))
+    study.optimize(lambda t: round(t.suggest_float("x", 0, 1), 1) * 0, n_trials=150)
+    restarts = {t.system_attrs.get("cma:restart") for t in study.trials}
+    assert max(r for r in restarts if r is not None) >= 1
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="sigma0=0 must be a number in"):
+        CMAESSampler(sigma0=0)
+    with pytest.raises(ValueError, match="popsize=1 must be an integer >= 2"):
+        CMAESSampler(popsize=1)
