@@ -38,6 +38,8 @@ class _Run:
         self.names: tuple[str, ...] = ()
         self.restart = 0
         self.optimizer: Any = None
+        self.seen: set[int] = set()  # COMPLETE trials already filed below
+        self.results: dict[tuple[int, int], list[tuple[int, np.ndarray, float]]] = {}
 
 
 class CMAESSampler(BaseSampler):
@@ -134,21 +136,29 @@ class CMAESSampler(BaseSampler):
         """Bring the study's optimiser up to date: tell every full generation not told yet."""
         run = self._runs(study)
         if run.names != names or run.optimizer is None:
-            run.names, run.restart = names, 0
+            run.names, run.restart, run.seen, run.results = names, 0, set(), {}
             run.optimizer = self._new_optimizer(len(names), 0)
         sign = -1.0 if study.directions[0] == StudyDirection.MAXIMIZE else 1.0
-        by_generation: dict[tuple[int, int], list[tuple[np.ndarray, float]]] = {}
-        for t in study.get_trials((TrialState.COMPLETE,)):
+        for t in study.get_trials((TrialState.COMPLETE,)):  # file each finished trial once
+            if t.trial_id in run.seen:
+                continue
+            run.seen.add(t.trial_id)
             attrs = t.system_attrs
             if attrs.get(NAMES) != list(names) or X not in attrs or t.values is None:
                 continue
             key = (int(attrs[RESTART]), int(attrs[GENERATION]))
-            by_generation.setdefault(key, []).append((np.array(attrs[X]), sign * t.values[0]))
+            run.results.setdefault(key, []).append(
+                (t.number, np.array(attrs[X]), sign * t.values[0])
+            )
         while True:
-            told = by_generation.get((run.restart, int(run.optimizer.generation)), [])
+            key = (run.restart, int(run.optimizer.generation))
+            told = run.results.get(key, [])
             if len(told) < run.optimizer.population_size:
                 return run
-            run.optimizer.tell(told[: run.optimizer.population_size])
+            # the first population_size finished candidates of the generation, by trial number
+            first = sorted(told, key=lambda r: r[0])[: run.optimizer.population_size]
+            run.optimizer.tell([(x, value) for _, x, value in first])
+            del run.results[key]
             if self._restart and run.optimizer.should_stop():
                 run.restart += 1
                 run.optimizer = self._new_optimizer(len(names), run.restart)
