@@ -19,7 +19,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-METHODS = ("trimtab.tpe", "optuna.tpe", "trimtab.random", "optuna.random")
+METHODS = (
+    "trimtab.tpe",
+    "optuna.tpe",
+    "trimtab.cmaes",
+    "optuna.cmaes",
+    "trimtab.random",
+    "optuna.random",
+)
 
 
 def _space(trial: Any) -> float:
@@ -30,25 +37,28 @@ def _space(trial: Any) -> float:
 
 
 def _one(method: str, n_trials: int) -> list[float]:
-    if method.startswith("trimtab"):
+    framework, kind = method.split(".")
+    if kind not in ("tpe", "cmaes", "random"):
+        raise SystemExit(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    if framework == "trimtab":
         import trimtab
 
         logging.getLogger("trimtab").setLevel(logging.WARNING)
-        sampler = (
-            trimtab.samplers.TPESampler(seed=0)
-            if method.endswith("tpe")
-            else trimtab.samplers.RandomSampler(seed=0)
-        )
-        study: Any = trimtab.create_study(sampler=sampler)
+        ours = {
+            "tpe": trimtab.samplers.TPESampler,
+            "cmaes": trimtab.samplers.CMAESSampler,
+            "random": trimtab.samplers.RandomSampler,
+        }
+        study: Any = trimtab.create_study(sampler=ours[kind](seed=0))
     else:
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)
-        sampler = (
-            optuna.samplers.TPESampler(seed=0)
-            if method.endswith("tpe")
-            else optuna.samplers.RandomSampler(seed=0)
-        )
+        if kind == "cmaes":
+            sampler = optuna.samplers.CmaEsSampler(seed=0, warn_independent_sampling=False)
+        else:
+            theirs = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler}
+            sampler = theirs[kind](seed=0)
         study = optuna.create_study(sampler=sampler)
     times = []
     for _ in range(n_trials):
