@@ -75,6 +75,16 @@ def test_restarts_with_a_larger_population() -> None:
     assert max(r for r in restarts if r is not None) >= 1
 
 
+def test_enqueued_trials_are_not_taken_for_candidates() -> None:
+    study = trimtab.create_study(sampler=CMAESSampler(seed=0))
+    study.optimize(sphere, n_trials=5)
+    study.enqueue_trial({"x0": 1.0, "x1": 1.0, "x2": 1.0})
+    study.optimize(sphere, n_trials=3)
+    enqueued = study.trials[5]
+    assert enqueued.value == 0.0 and "cma:x" not in enqueued.system_attrs
+    assert all("cma:x" in t.system_attrs for t in study.trials[6:])
+
+
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="sigma0=0 must be a number in"):
         CMAESSampler(sigma0=0)

@@ -24,6 +24,7 @@ from trimtab.samplers._base import BaseSampler, StudyCache
 from trimtab.samplers._random import RandomSampler
 from trimtab.samplers._search_space import SpaceState
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
+from trimtab.trial._frozen import FIXED_PARAMS_ATTR
 
 if TYPE_CHECKING:
     from trimtab.study import Study
@@ -88,6 +89,8 @@ class CMAESSampler(BaseSampler):
     def before_trial(self, study: Study, trial: FrozenTrial) -> Mapping[str, Any] | None:
         if len(study.directions) != 1:
             return None  # one objective only; several objectives are drawn at random
+        if FIXED_PARAMS_ATTR in trial.system_attrs:
+            return None  # an enqueued trial: its values are not CMA-ES's candidate
         space = self.infer_relative_search_space(study, trial)
         if not space or len(study.get_trials((TrialState.COMPLETE,))) < self._n_startup:
             return None

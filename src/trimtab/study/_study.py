@@ -15,10 +15,11 @@ from trimtab.samplers import BaseSampler, RandomSampler
 from trimtab.storages import BaseStorage
 from trimtab.storages._base import ClaimTaken, check_json
 from trimtab.study._optimize import run_optimize
-from trimtab.study._trial import FIXED_PARAMS_ATTR, Trial
+from trimtab.study._trial import Trial
 from trimtab.study._values import check_values
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 from trimtab.trial._best import best_single, pareto_front
+from trimtab.trial._frozen import FIXED_PARAMS_ATTR
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -24,6 +24,7 @@ from trimtab.distributions import (
 from trimtab.exceptions import TrimtabError
 from trimtab.storages._base import check_json
 from trimtab.trial import FrozenTrial
+from trimtab.trial._frozen import FIXED_PARAMS_ATTR
 
 if TYPE_CHECKING:
     from trimtab.study._study import Study
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 _logger = get_logger(__name__)
 D = TypeVar("D", FloatDistribution, IntDistribution, CategoricalDistribution)
 
-FIXED_PARAMS_ATTR = "fixed_params"
 
 # Distributions built by suggest_float/suggest_int, by their exact arguments: validating the
 # same bounds on every call of a long study is wasted work.

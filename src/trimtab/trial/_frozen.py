@@ -12,6 +12,9 @@ from trimtab.trial._state import TrialState
 
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
+FIXED_PARAMS_ATTR = "fixed_params"
+"""System attribute of an enqueued trial: the parameter values it must use."""
+
 
 class FrozenTrial:
     """What a trial was: its number, state, parameters, values, attributes and timings.
