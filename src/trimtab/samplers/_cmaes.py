@@ -92,7 +92,8 @@ class CMAESSampler(BaseSampler):
         if FIXED_PARAMS_ATTR in trial.system_attrs:
             return None  # an enqueued trial: its values are not CMA-ES's candidate
         space = self.infer_relative_search_space(study, trial)
-        if not space or len(study.get_trials((TrialState.COMPLETE,))) < self._n_startup:
+        # the space update above has just seen every COMPLETE trial: no second read needed
+        if not space or len(self._spaces(study).seen) < self._n_startup:
             return None
         run = self._replay(study, tuple(space))
         run.optimizer.reseed_rng(int((self._random.seed + 7919 * trial.number) % 2**32))
