@@ -11,10 +11,12 @@ import pytest
 import trimtab
 from trimtab.pruners import (
     BasePruner,
+    HyperbandPruner,
     MedianPruner,
     NopPruner,
     PatientPruner,
     PercentilePruner,
+    SuccessiveHalvingPruner,
     ThresholdPruner,
 )
 
@@ -62,6 +64,40 @@ BAD: list[tuple[Callable[[], Any], str]] = [
         lambda: PatientPruner("median", 1),
         r"wrapped='median' must be a trimtab.pruners pruner or None",
     ),
+    (
+        lambda: SuccessiveHalvingPruner(0),
+        r"SuccessiveHalvingPruner: min_resource=0 must be 'auto' or an integer >= 1",
+    ),
+    (
+        lambda: SuccessiveHalvingPruner("Auto"),
+        r"min_resource='Auto' must be 'auto' or an integer >= 1",
+    ),
+    (
+        lambda: SuccessiveHalvingPruner(1, reduction_factor=1),
+        r"reduction_factor=1 must be an integer >= 2",
+    ),
+    (
+        lambda: SuccessiveHalvingPruner(1, min_early_stopping_rate=-1),
+        r"min_early_stopping_rate=-1 must be an integer >= 0",
+    ),
+    (
+        lambda: SuccessiveHalvingPruner(1, bootstrap_count=-1),
+        r"bootstrap_count=-1 must be an integer >= 0",
+    ),
+    (lambda: SuccessiveHalvingPruner(1, max_resource=0), r"max_resource=0 must be an integer >= 1"),
+    (lambda: HyperbandPruner(0), r"HyperbandPruner: min_resource=0 must be an integer >= 1"),
+    (lambda: HyperbandPruner("auto"), r"min_resource='auto' must be an integer >= 1, got str"),
+    (lambda: HyperbandPruner(1, 0), r"max_resource=0 must be 'auto' or an integer >= 1"),
+    (lambda: HyperbandPruner(10, 5), r"max_resource=5 must be >= min_resource=10"),
+    (
+        lambda: HyperbandPruner(1, 9, reduction_factor=1.5),
+        r"reduction_factor=1.5 must be an integer >= 2",
+    ),
+    (
+        lambda: HyperbandPruner(1, 9, bootstrap_count=-2),
+        r"bootstrap_count=-2 must be an integer >= 0",
+    ),
+    (lambda: HyperbandPruner(1, 9).bracket_of(-1), r"trial_number=-1 must be an integer >= 0"),
 ]
 
 
@@ -76,6 +112,8 @@ PRUNERS: list[BasePruner] = [
     PercentilePruner(25),
     ThresholdPruner(upper=1.0),
     PatientPruner(None, 1),
+    SuccessiveHalvingPruner(1),
+    HyperbandPruner(1, 9),
 ]
 
 
@@ -104,3 +142,5 @@ def test_valid_edges_are_accepted() -> None:
     ThresholdPruner(lower=1, upper=1)
     ThresholdPruner(lower=-math.inf)
     PatientPruner(MedianPruner(), patience=0, min_delta=0)
+    SuccessiveHalvingPruner("auto", 2, 0, 0, max_resource=1)
+    HyperbandPruner(3, 3)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import trimtab
-from trimtab.pruners import PatientPruner, ThresholdPruner
+from trimtab.pruners import HyperbandPruner, PatientPruner, ThresholdPruner
 
-from ._util import decisions
+from ._util import decisions, finished
 
 
 def _judge(
@@ -61,3 +61,16 @@ def test_the_wrapped_pruner_is_asked_only_when_stale() -> None:
     # stale and above the threshold: pruned; stale but below it: kept
     assert _judge(pruner, [20.0, 30.0]) == [False, True]
     assert _judge(pruner, [2.0, 3.0]) == [False, False]
+
+
+def test_comparable_trials_come_from_the_wrapped_pruner() -> None:
+    hyperband = HyperbandPruner(min_resource=1, max_resource=9)
+    study = trimtab.create_study(pruner=PatientPruner(hyperband, patience=1))
+    for _ in range(6):
+        finished(study, [1.0])
+    patient = study.pruner
+    got = [t.number for t in patient.comparable_trials(study, 2, study.trials)]
+    assert got == [t.number for t in hyperband.comparable_trials(study, 2, study.trials)]
+    assert got == [0, 2, 4]
+    alone = PatientPruner(None, patience=1)
+    assert [t.number for t in alone.comparable_trials(study, 2, study.trials)] == list(range(6))

@@ -6,15 +6,19 @@ from stored reports only, so it holds across processes and machines.
 """
 
 from trimtab.pruners._base import BasePruner, NopPruner
+from trimtab.pruners._hyperband import HyperbandPruner
 from trimtab.pruners._patient import PatientPruner
 from trimtab.pruners._percentile import MedianPruner, PercentilePruner
+from trimtab.pruners._successive_halving import SuccessiveHalvingPruner
 from trimtab.pruners._threshold import ThresholdPruner
 
 __all__ = [
     "BasePruner",
+    "HyperbandPruner",
     "MedianPruner",
     "NopPruner",
     "PatientPruner",
     "PercentilePruner",
+    "SuccessiveHalvingPruner",
     "ThresholdPruner",
 ]
