@@ -1,12 +1,14 @@
 """The pruner contract: when to stop a trial early.
 
 A pruner decides from stored records only (the trial's reported intermediate values and the
-study's other trials), so the decision is the same on whichever machine it is taken.
+study's other trials), so the decision is the same on whichever machine it is taken. Pruners
+read records; they never write storage.
 """
 
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from trimtab.trial import FrozenTrial
@@ -21,6 +23,17 @@ class BasePruner(abc.ABC):
     @abc.abstractmethod
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         """Whether ``trial`` (RUNNING, with its reports so far) should stop now."""
+
+    def comparable_trials(
+        self, study: Study, trial_number: int, trials: Sequence[FrozenTrial]
+    ) -> list[FrozenTrial]:
+        """The trials of ``trials`` that a sampler should learn from for trial ``trial_number``.
+
+        Most pruners treat every trial alike and return ``trials`` unchanged (as a new list).
+        ``HyperbandPruner`` keeps only the trials of the same bracket as ``trial_number``, whose
+        values were measured under the same early-stopping schedule.
+        """
+        return list(trials)
 
 
 class NopPruner(BasePruner):
