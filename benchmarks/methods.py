@@ -226,6 +226,7 @@ METHODS: dict[str, Runner] = {
     "trimtab.tpe": _trimtab(lambda s, seed: s.TPESampler(seed=seed)),
     "trimtab.qmc": _trimtab(lambda s, seed: s.QMCSampler(seed=seed)),
     "trimtab.cmaes": _trimtab(lambda s, seed: s.CMAESSampler(seed=seed)),
+    "trimtab.gp": _trimtab(lambda s, seed: s.GPSampler(seed=seed)),
     "optuna.random": _optuna(lambda o, s: o.samplers.RandomSampler(seed=s)),
     # Optuna's default TPE; in Optuna 5 that is multivariate for one objective
     "optuna.tpe": _optuna(lambda o, s: o.samplers.TPESampler(seed=s)),

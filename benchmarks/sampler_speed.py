@@ -5,6 +5,8 @@ the time of ask + suggests + tell is recorded for every trial, and the median ov
 trials before each checkpoint is reported. Each method runs in its own process, alternating.
 
     python -m benchmarks.sampler_speed --trials 1000 --checkpoints 250,500,1000
+    python -m benchmarks.sampler_speed --trials 300 --checkpoints 100,200,300 \
+        --methods trimtab.gp,optuna.gp
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ METHODS = (
     "optuna.cmaes",
     "trimtab.random",
     "optuna.random",
+    "trimtab.gp",
+    "optuna.gp",
 )
 
 
@@ -38,7 +42,7 @@ def _space(trial: Any) -> float:
 
 def _one(method: str, n_trials: int) -> list[float]:
     framework, kind = method.split(".")
-    if kind not in ("tpe", "cmaes", "random"):
+    if kind not in ("tpe", "cmaes", "random", "gp"):
         raise SystemExit(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     if framework == "trimtab":
         import trimtab
@@ -48,6 +52,7 @@ def _one(method: str, n_trials: int) -> list[float]:
             "tpe": trimtab.samplers.TPESampler,
             "cmaes": trimtab.samplers.CMAESSampler,
             "random": trimtab.samplers.RandomSampler,
+            "gp": trimtab.samplers.GPSampler,
         }
         study: Any = trimtab.create_study(sampler=ours[kind](seed=0))
     else:
@@ -56,6 +61,8 @@ def _one(method: str, n_trials: int) -> list[float]:
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         if kind == "cmaes":
             sampler = optuna.samplers.CmaEsSampler(seed=0, warn_independent_sampling=False)
+        elif kind == "gp":
+            sampler = optuna.samplers.GPSampler(seed=0)
         else:
             theirs = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler}
             sampler = theirs[kind](seed=0)

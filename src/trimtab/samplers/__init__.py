@@ -1,7 +1,7 @@
 """Search strategies: what to try next.
 
-Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``QMCSampler``, ``CMAESSampler``)
-are imported on first use, so ``import trimtab`` stays light.
+Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``GPSampler``, ``QMCSampler``,
+``CMAESSampler``) are imported on first use, so ``import trimtab`` stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -12,12 +12,14 @@ from trimtab.samplers._random import RandomSampler
 
 if TYPE_CHECKING:
     from trimtab.samplers._cmaes import CMAESSampler
+    from trimtab.samplers._gp import GPSampler
     from trimtab.samplers._qmc import QMCSampler
     from trimtab.samplers._tpe import TPESampler
 
 __all__ = [
     "BaseSampler",
     "CMAESSampler",
+    "GPSampler",
     "GridSampler",
     "QMCSampler",
     "RandomSampler",
@@ -35,6 +37,10 @@ def __getattr__(name: str) -> Any:
         from trimtab.samplers._cmaes import CMAESSampler
 
         return CMAESSampler
+    if name == "GPSampler":
+        from trimtab.samplers._gp import GPSampler
+
+        return GPSampler
     if name == "QMCSampler":
         from trimtab.samplers._qmc import QMCSampler
 

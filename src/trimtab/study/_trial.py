@@ -24,7 +24,7 @@ from trimtab.distributions import (
 from trimtab.exceptions import TrimtabError
 from trimtab.storages._base import check_json
 from trimtab.trial import FrozenTrial
-from trimtab.trial._frozen import FIXED_PARAMS_ATTR
+from trimtab.trial._frozen import FIXED_PARAMS_ATTR, PROPOSAL_ATTR
 
 if TYPE_CHECKING:
     from trimtab.study._study import Study
@@ -85,6 +85,9 @@ class Trial:
             if self._relative_space
             else {}
         )
+        if self._relative:  # other workers see where this trial is going (fantasies, liars)
+            self.set_system_attr(PROPOSAL_ATTR, self._relative)
+            self.flush()
 
     # ---- suggest -------------------------------------------------------------------------
 

@@ -15,6 +15,19 @@ _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 FIXED_PARAMS_ATTR = "fixed_params"
 """System attribute of an enqueued trial: the parameter values it must use."""
 
+PROPOSAL_ATTR = "proposal"
+"""System attribute of a trial whose sampler proposed parameters jointly: the proposal, written
+when the trial starts so that other workers see where running trials are (before the objective
+has suggested, and so stored, those parameters)."""
+
+
+def proposed_params(trial: FrozenTrial) -> dict[str, Any]:
+    """A trial's parameters, completed by its sampler's proposal while it is still running."""
+    proposal = trial._system_attrs.get(PROPOSAL_ATTR)
+    if not proposal:
+        return dict(trial._params)
+    return {**proposal, **trial._params}
+
 
 class FrozenTrial:
     """What a trial was: its number, state, parameters, values, attributes and timings.

@@ -1,0 +1,233 @@
+"""Bayesian optimisation with a Gaussian-process surrogate and expected improvement (Jones,
+Schonlau & Welch, "Efficient Global Optimization of Expensive Black-Box Functions", J. Global
+Optimization 13, 1998; Snoek, Larochelle & Adams, "Practical Bayesian Optimization of Machine
+Learning Algorithms", NeurIPS 2012), with the surrogate of ``_model`` and the LogEI acquisition
+of ``_acquisition``.
+
+Each trial after the startup ones: the parameters every COMPLETE trial shares are encoded in
+the unit cube (log parameters on a log scale, integers and stepped floats as the centres of
+their cells, categorical ones as choice indices), the objective is standardised (sign flipped
+when minimising), the GP is refitted (warm-started from the previous fit), trials still
+running elsewhere are added as fantasies at the posterior mean (kriging believer; Ginsbourger,
+Le Riche & Carraro, "Kriging Is Well-Suited to Parallelize Optimization", 2010), and the point
+maximising LogEI over the incumbent (the best value observed) is proposed; points already
+observed or pending are not proposed again. Failed and pruned trials are not modelled.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from trimtab.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from trimtab.exceptions import TrimtabError
+from trimtab.samplers._base import BaseSampler, Reservation, StudyCache
+from trimtab.samplers._gp._acquisition import maximize
+from trimtab.samplers._gp._model import GP, Hyper, fit_hyper
+from trimtab.samplers._random import RandomSampler
+from trimtab.samplers._search_space import SpaceState
+from trimtab.trial import FrozenTrial, StudyDirection, TrialState
+from trimtab.trial._frozen import proposed_params
+
+if TYPE_CHECKING:
+    from trimtab.study import Study
+
+
+class _Pending(NamedTuple):
+    """A running trial: where it is (its parameters, or its sampler's proposal)."""
+
+    trial_id: int
+    params: dict[str, Any]
+
+
+class _Memo:
+    """Per study: encoded rows of finished trials, and the last hyperparameters by space."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, ...], dict[int, np.ndarray]] = {}
+        self.hyper: dict[tuple[str, ...], Hyper] = {}
+
+
+class GPSampler(BaseSampler):
+    """Gaussian-process Bayesian optimisation with LogEI. See the module docstring.
+
+    ``deterministic_objective=True`` fixes the noise at a negligible level (for objectives
+    that return the same value for the same parameters); by default the noise level is
+    fitted with the other hyperparameters.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_startup_trials: int = 10,
+        deterministic_objective: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        if (
+            isinstance(n_startup_trials, bool)
+            or not isinstance(n_startup_trials, int)
+            or n_startup_trials < 1
+        ):
+            raise ValueError(f"n_startup_trials={n_startup_trials!r} must be an integer >= 1")
+        self._n_startup = n_startup_trials
+        self._deterministic = bool(deterministic_objective)
+        self._random = RandomSampler(seed=seed)
+        self._spaces: StudyCache[SpaceState] = StudyCache(SpaceState)
+        self._memo: StudyCache[_Memo] = StudyCache(_Memo)
+
+    def reseed_rng(self) -> None:
+        self._random.reseed_rng()
+
+    def reserve(self, study: Study, conflict: bool = False) -> Reservation | None:
+        if len(study.directions) > 1:
+            raise TrimtabError(
+                f"GPSampler optimises one objective; this study has {len(study.directions)}. "
+                "Use NSGAIISampler or TPESampler for several objectives."
+            )
+        return None
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        """The parameters, with identical distributions, of every COMPLETE trial so far."""
+        return self._spaces(study).update(study)
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, name: str, distribution: BaseDistribution
+    ) -> Any:
+        return self._random.sample_independent(study, trial, name, distribution)
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        known = self._spaces(study).seen
+        complete: list[FrozenTrial] = []
+        pending: list[_Pending] = []
+        for t in study.get_trials((TrialState.COMPLETE, TrialState.RUNNING)):
+            if t.state == TrialState.COMPLETE and t.trial_id in known:
+                complete.append(t)
+            elif t.state == TrialState.RUNNING and t.number != trial.number:
+                params = proposed_params(t)
+                if all(k in params for k in search_space):
+                    pending.append(_Pending(t.trial_id, params))
+        if len(complete) < self._n_startup:
+            return {}
+        names = tuple(search_space)
+        memo = self._memo(study)
+        x = self._encode(memo, names, search_space, complete)
+        sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
+        raw = sign * np.array([(t.values or (math.nan,))[0] for t in complete], dtype=float)
+        y = _warp(raw)
+        cat_sizes = np.array(
+            [
+                len(d.choices) if isinstance(d, CategoricalDistribution) else 0
+                for d in search_space.values()
+            ],
+            dtype=float,
+        )
+        cat = cat_sizes > 0
+        hyper = fit_hyper(x, y, cat, memo.hyper.get(names), self._deterministic)
+        memo.hyper[names] = hyper
+        gp = GP(x, y, cat, hyper)
+        incumbent = float(y.max())
+        taken = x
+        if pending:
+            xp = self._encode(memo, names, search_space, pending)
+            gp = gp.condition_on(xp)
+            taken = np.vstack([x, xp])
+        rng = np.random.default_rng([self._random.seed & (2**63 - 1), trial.number, 0x6770])
+        anchors = x[np.argsort(-y)[:1]]
+        point = maximize(gp, incumbent, cat_sizes, rng, anchors, _snapper(search_space), taken)
+        out: dict[str, Any] = {}
+        for u, (name, dist) in zip(point, search_space.items(), strict=True):
+            if isinstance(dist, CategoricalDistribution):
+                out[name] = dist.choices[int(u)]
+            else:
+                out[name] = dist.from_unit(float(u))
+        return out
+
+    @staticmethod
+    def _encode(
+        memo: _Memo,
+        names: tuple[str, ...],
+        space: Mapping[str, BaseDistribution],
+        trials: Sequence[FrozenTrial | _Pending],
+    ) -> np.ndarray:
+        """Rows of unit-cube codes; those of finished trials are cached (they never change)."""
+        cache = memo.rows.setdefault(names, {})
+        rows = []
+        for t in trials:
+            finished = isinstance(t, FrozenTrial)
+            row = cache.get(t.trial_id) if finished else None
+            if row is None:
+                params = t._params if isinstance(t, FrozenTrial) else t.params
+                row = np.array(
+                    [
+                        float(d.index_of(params[k]))
+                        if isinstance(d, CategoricalDistribution)
+                        else d.to_unit(params[k])
+                        for k, d in space.items()
+                    ]
+                )
+                if finished:
+                    cache[t.trial_id] = row
+            rows.append(row)
+        return np.array(rows, dtype=float).reshape(len(rows), len(names))
+
+
+def _snapper(space: Mapping[str, BaseDistribution]) -> Callable[[np.ndarray], np.ndarray]:
+    """Maps points of the unit cube to the centres of integer and stepped cells (what
+    ``to_unit(from_unit(u))`` gives, for a whole matrix at once)."""
+    cells: list[tuple[int, float]] = []
+    logs: list[tuple[int, float, float, int, int]] = []
+    for j, d in enumerate(space.values()):
+        if isinstance(d, IntDistribution):
+            if d.log:
+                lo, hi = math.log(d.low - 0.5), math.log(d.high + 0.5)
+                logs.append((j, lo, hi, d.low, d.high))
+            else:
+                cells.append((j, (d.high - d.low) // d.step + 1))
+        elif isinstance(d, FloatDistribution) and d.step is not None:
+            cells.append((j, round((d.high - d.low) / d.step) + 1))
+    cols = np.array([j for j, _ in cells], dtype=int)
+    k = np.array([n for _, n in cells], dtype=float)
+
+    def snap(xs: np.ndarray) -> np.ndarray:
+        out = xs.copy()
+        if len(cols):
+            out[:, cols] = (np.clip(np.floor(out[:, cols] * k), 0, k - 1) + 0.5) / k
+        for j, lo, hi, a, b in logs:
+            v = np.clip(np.round(np.exp(lo + out[:, j] * (hi - lo))), a, b)
+            out[:, j] = (np.log(v) - lo) / (hi - lo)
+        return out
+
+    return snap
+
+
+def _warp(raw: np.ndarray) -> np.ndarray:
+    """Objective values (larger is better) made closer to Gaussian, then standardised: a
+    Yeo-Johnson power transform with its exponent fitted by maximum likelihood (as HEBO does,
+    Cowen-Rivers et al., JAIR 2022), so a few disastrous trials do not flatten the model
+    everywhere else."""
+    std = float(raw.std())
+    if std == 0.0:
+        return np.zeros_like(raw)
+    from scipy.stats import yeojohnson
+
+    z = (raw - raw.mean()) / std
+    with np.errstate(all="ignore"):
+        w = np.asarray(yeojohnson(z)[0], dtype=float)
+    ws = float(w.std())
+    if not np.all(np.isfinite(w)) or ws == 0.0:
+        return np.asarray(z)
+    return np.asarray((w - w.mean()) / ws)

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+import math
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import trimtab
+from trimtab.exceptions import TrimtabError
+from trimtab.samplers import GPSampler
+from trimtab.samplers._gp._acquisition import log_ei_grad, log_h
+from trimtab.samplers._gp._model import GP, Hyper, neg_log_posterior
+from trimtab.trial import TrialState
+
+
+def quadratic(trial: trimtab.Trial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    y = trial.suggest_float("y", -5, 5)
+    return (x - 1.5) ** 2 + (y + 0.5) ** 2
+
+
+def test_finds_the_optimum_of_a_2d_quadratic() -> None:
+    study = trimtab.create_study(sampler=GPSampler(seed=0))
+    study.optimize(quadratic, n_trials=30)
+    assert study.best_value < 1e-3
+    assert abs(study.best_params["x"] - 1.5) < 0.03
+    assert abs(study.best_params["y"] + 0.5) < 0.03
+
+
+def test_values_respect_bounds_steps_scales_and_choices() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+        units = trial.suggest_int("units", 16, 256, step=16)
+        layers = trial.suggest_int("layers", 1, 64, log=True)
+        drop = trial.suggest_float("drop", 0.0, 0.5, step=0.1)
+        act = trial.suggest_categorical("act", ["relu", "tanh", "gelu"])
+        return (
+            abs(math.log10(lr) + 3)
+            + abs(units - 100) / 100
+            + abs(layers - 5)
+            + drop
+            + (act != "tanh")
+        )
+
+    study = trimtab.create_study(sampler=GPSampler(seed=1, n_startup_trials=5))
+    study.optimize(objective, n_trials=25)
+    for t in study.trials:
+        p = t.params
+        assert 1e-5 <= p["lr"] <= 1e-1
+        assert p["units"] % 16 == 0 and 16 <= p["units"] <= 256
+        assert isinstance(p["layers"], int) and 1 <= p["layers"] <= 64
+        assert p["drop"] in {0.0, 0.1, 0.2, 0.3, 0.4, 0.5}
+        assert p["act"] in {"relu", "tanh", "gelu"}
+    assert study.best_value < 1.5  # the model steers toward the optimum (0)
+    assert study.best_params["act"] == "tanh"
+
+
+def test_reproducible_with_a_seed() -> None:
+    def params(seed: int) -> list[dict[str, object]]:
+        study = trimtab.create_study(sampler=GPSampler(seed=seed, n_startup_trials=4))
+        study.optimize(quadratic, n_trials=10)
+        return [dict(t.params) for t in study.trials]
+
+    assert params(7) == params(7)
+    assert params(7) != params(8)
+
+
+def test_maximize_and_failed_and_pruned_trials() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        value = -quadratic(trial)
+        if trial.number % 4 == 1:
+            raise RuntimeError("flaky")
+        if trial.number % 4 == 2:
+            trial.report(value, 0)
+            raise trimtab.TrialPruned()
+        return value
+
+    study = trimtab.create_study(direction="maximize", sampler=GPSampler(seed=0))
+    study.optimize(objective, n_trials=60)
+    states = [t.state for t in study.trials]
+    assert states.count(TrialState.FAILED) == 15 and states.count(TrialState.PRUNED) == 15
+    assert study.best_value > -0.05
+
+
+def test_conditional_parameters_are_drawn_independently() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        x = trial.suggest_float("x", -2, 2)
+        if kind == "a":
+            return x**2 + trial.suggest_float("a_only", 0, 1)
+        return 1 + x**2 + trial.suggest_int("b_only", 0, 3)
+
+    study = trimtab.create_study(sampler=GPSampler(seed=0, n_startup_trials=5))
+    study.optimize(objective, n_trials=25)
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert study.best_value < 0.3
+    for t in study.trials:
+        assert ("a_only" in t.params) == (t.params["kind"] == "a")
+
+
+def test_ask_tell_and_pending_trials_are_avoided() -> None:
+    study = trimtab.create_study(sampler=GPSampler(seed=0, n_startup_trials=5))
+    for _ in range(12):
+        trial = study.ask()
+        study.tell(trial, quadratic(trial))
+    # two trials asked before either is told: the second sees the first as pending
+    first, second = study.ask(), study.ask()
+    a, b = quadratic(first), quadratic(second)
+    assert first.params != second.params
+    study.tell(first, a)
+    study.tell(second, b)
+    assert len(study.trials) == 14
+
+
+def test_noisy_objective() -> None:
+    rng = random.Random(0)
+
+    def objective(trial: trimtab.Trial) -> float:
+        return quadratic(trial) + rng.gauss(0.0, 0.5)
+
+    study = trimtab.create_study(sampler=GPSampler(seed=0))
+    study.optimize(objective, n_trials=40)
+    # judge by the noise-free value of the proposals: most later ones are near the optimum
+    late = study.trials[-10:]
+    true = sorted((t.params["x"] - 1.5) ** 2 + (t.params["y"] + 0.5) ** 2 for t in late)
+    assert true[5] < 0.5
+
+
+def test_several_objectives_are_refused_before_any_trial_starts() -> None:
+    study = trimtab.create_study(directions=["minimize", "minimize"], sampler=GPSampler())
+    with pytest.raises(TrimtabError, match="one objective; this study has 2"):
+        study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=2)
+    assert study.trials == []
+
+
+def test_bad_arguments() -> None:
+    for bad in (0, -1, 1.5, True, "3"):
+        with pytest.raises(ValueError, match="n_startup_trials"):
+            GPSampler(n_startup_trials=bad)  # type: ignore[arg-type]
+
+
+def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'gp.db'}"
+    trimtab.create_study(study_name="gp", storage=url)
+    worker = Path(__file__).with_name("_gp_worker.py")
+    procs = [subprocess.Popen([sys.executable, str(worker), url]) for _ in range(2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    trials = trimtab.load_study(study_name="gp", storage=url).trials
+    assert sorted(t.number for t in trials) == list(range(24))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert min(t.value for t in trials if t.value is not None) < 0.05
+
+
+# ---- the numerics the sampler relies on --------------------------------------------------
+
+
+def test_log_h_is_accurate_and_finite_far_below_the_incumbent() -> None:
+    from scipy.stats import norm
+
+    z = np.array([-5.0, -2.0, -1.0, -0.5, 0.0, 1.0, 3.0])
+    direct = np.log(norm.pdf(z) + z * norm.cdf(z))
+    assert np.allclose(log_h(z), direct, rtol=1e-9, atol=1e-12)
+    far = log_h(np.array([-40.0, -1e3, -1e9]))
+    assert np.all(np.isfinite(far)) and far[0] > far[1] > far[2]
+    # asymptotically log h(z) ~ -z^2/2 - log(2 pi)/2 - 2 log|z|
+    assert abs(far[1] - (-0.5e6 - 0.5 * math.log(2 * math.pi) - 2 * math.log(1e3))) < 1e-3
+
+
+def _problem(seed: int, cat: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.random((15, 3))
+    is_cat = np.array([False, False, cat])
+    if cat:
+        x[:, 2] = rng.integers(0, 3, size=15)
+    y = np.sin(3 * x[:, 0]) + x[:, 1] ** 2 + 0.3 * x[:, 2]
+    return x, (y - y.mean()) / y.std(), is_cat
+
+
+@pytest.mark.parametrize("cat", [False, True])
+def test_marginal_likelihood_gradient_matches_finite_differences(cat: bool) -> None:
+    x, y, is_cat = _problem(0, cat)
+    v = np.array([-0.7, 0.2, -0.1, 0.3, -3.0])
+    _, grad = neg_log_posterior(v, x, y, is_cat, False)
+    for i in range(len(v)):
+        e = np.zeros_like(v)
+        e[i] = 1e-6
+        fd = (
+            neg_log_posterior(v + e, x, y, is_cat, False)[0]
+            - neg_log_posterior(v - e, x, y, is_cat, False)[0]
+        ) / 2e-6
+        assert grad[i] == pytest.approx(fd, rel=1e-4, abs=1e-6)
+
+
+def test_log_ei_gradient_matches_finite_differences() -> None:
+    x, y, is_cat = _problem(1, True)
+    gp = GP(x, y, is_cat, Hyper(np.array([-1.0, -0.5, 0.0]), 0.0, -6.0))
+    xs = np.array([[0.3, 0.7, 1.0], [0.9, 0.1, 2.0]])
+    best = float(y.max()) + 0.5  # well above: exercises the small-EI branch too
+    _, grad = log_ei_grad(gp, xs, best)
+    for d in (0, 1):
+        e = np.zeros_like(xs)
+        e[:, d] = 1e-6
+        fd = (log_ei_grad(gp, xs + e, best)[0] - log_ei_grad(gp, xs - e, best)[0]) / 2e-6
+        assert np.allclose(grad[:, d], fd, rtol=1e-4, atol=1e-6)
+    assert np.all(grad[:, 2] == 0.0)  # categorical inputs are not differentiated
