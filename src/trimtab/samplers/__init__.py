@@ -1,7 +1,8 @@
 """Search strategies: what to try next.
 
-Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``QMCSampler``, ``CMAESSampler``)
-are imported on first use, so ``import trimtab`` stays light.
+Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``QMCSampler``, ``CMAESSampler``),
+and the genetic ones (``GeneticSampler``, ``NSGAIISampler``), are imported on first use, so
+``import trimtab`` stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -12,13 +13,16 @@ from trimtab.samplers._random import RandomSampler
 
 if TYPE_CHECKING:
     from trimtab.samplers._cmaes import CMAESSampler
+    from trimtab.samplers._ga import GeneticSampler, NSGAIISampler
     from trimtab.samplers._qmc import QMCSampler
     from trimtab.samplers._tpe import TPESampler
 
 __all__ = [
     "BaseSampler",
     "CMAESSampler",
+    "GeneticSampler",
     "GridSampler",
+    "NSGAIISampler",
     "QMCSampler",
     "RandomSampler",
     "Reservation",
@@ -39,4 +43,8 @@ def __getattr__(name: str) -> Any:
         from trimtab.samplers._qmc import QMCSampler
 
         return QMCSampler
+    if name in ("GeneticSampler", "NSGAIISampler"):
+        from trimtab.samplers import _ga
+
+        return getattr(_ga, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
