@@ -217,3 +217,17 @@ def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
 def test_bad_arguments(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         NSGAIISampler(**kwargs)  # type: ignore[arg-type]
+
+
+def test_one_objective_best_trial_honours_constraints() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        return trial.suggest_float("x", -1, 1) ** 2
+
+    sampler = NSGAIISampler(
+        population_size=POP, constraints_func=lambda t: [0.5 - t.params["x"]], seed=0
+    )
+    study = trimtab.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=40)
+    assert min(t.value or 0 for t in study.trials) < 0.25  # infeasible trials were better
+    assert study.best_trial.params["x"] >= 0.5
+    assert [t.number for t in study.best_trials] == [study.best_trial.number]
