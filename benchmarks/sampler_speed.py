@@ -24,6 +24,9 @@ METHODS = (
     "optuna.tpe",
     "trimtab.cmaes",
     "optuna.cmaes",
+    "trimtab.ga",
+    "trimtab.nsga2",
+    "optuna.nsga2",
     "trimtab.random",
     "optuna.random",
 )
@@ -38,7 +41,7 @@ def _space(trial: Any) -> float:
 
 def _one(method: str, n_trials: int) -> list[float]:
     framework, kind = method.split(".")
-    if kind not in ("tpe", "cmaes", "random"):
+    if kind not in ("tpe", "cmaes", "ga", "nsga2", "random"):
         raise SystemExit(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     if framework == "trimtab":
         import trimtab
@@ -47,6 +50,8 @@ def _one(method: str, n_trials: int) -> list[float]:
         ours = {
             "tpe": trimtab.samplers.TPESampler,
             "cmaes": trimtab.samplers.CMAESSampler,
+            "ga": trimtab.samplers.GeneticSampler,
+            "nsga2": trimtab.samplers.NSGAIISampler,
             "random": trimtab.samplers.RandomSampler,
         }
         study: Any = trimtab.create_study(sampler=ours[kind](seed=0))
@@ -57,7 +62,11 @@ def _one(method: str, n_trials: int) -> list[float]:
         if kind == "cmaes":
             sampler = optuna.samplers.CmaEsSampler(seed=0, warn_independent_sampling=False)
         else:
-            theirs = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler}
+            theirs = {
+                "tpe": optuna.samplers.TPESampler,
+                "nsga2": optuna.samplers.NSGAIISampler,
+                "random": optuna.samplers.RandomSampler,
+            }
             sampler = theirs[kind](seed=0)
         study = optuna.create_study(sampler=sampler)
     times = []
