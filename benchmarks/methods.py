@@ -227,6 +227,8 @@ METHODS: dict[str, Runner] = {
     "trimtab.qmc": _trimtab(lambda s, seed: s.QMCSampler(seed=seed)),
     "trimtab.cmaes": _trimtab(lambda s, seed: s.CMAESSampler(seed=seed)),
     "trimtab.gp": _trimtab(lambda s, seed: s.GPSampler(seed=seed)),
+    "trimtab.ga": _trimtab(lambda s, seed: s.GeneticSampler(seed=seed)),
+    "trimtab.nsga2": _trimtab(lambda s, seed: s.NSGAIISampler(seed=seed)),
     "optuna.random": _optuna(lambda o, s: o.samplers.RandomSampler(seed=s)),
     # Optuna's default TPE; in Optuna 5 that is multivariate for one objective
     "optuna.tpe": _optuna(lambda o, s: o.samplers.TPESampler(seed=s)),
@@ -238,6 +240,8 @@ METHODS: dict[str, Runner] = {
     ),
     "optuna.cmaes": _optuna(_optuna_cmaes),
     "optuna.gp": _optuna(_optuna_gp),
+    # Optuna has no single-objective GA; its NSGA-II serves one objective too
+    "optuna.nsga2": _optuna(lambda o, s: o.samplers.NSGAIISampler(seed=s)),
     "hyperopt.tpe": hyperopt_tpe,
     "skopt.gp": skopt_gp,
     "smac.hpo": smac_hpo,

@@ -26,6 +26,9 @@ METHODS = (
     "optuna.tpe",
     "trimtab.cmaes",
     "optuna.cmaes",
+    "trimtab.ga",
+    "trimtab.nsga2",
+    "optuna.nsga2",
     "trimtab.random",
     "optuna.random",
     "trimtab.gp",
@@ -42,7 +45,7 @@ def _space(trial: Any) -> float:
 
 def _one(method: str, n_trials: int) -> list[float]:
     framework, kind = method.split(".")
-    if kind not in ("tpe", "cmaes", "random", "gp"):
+    if kind not in ("tpe", "cmaes", "ga", "nsga2", "random", "gp"):
         raise SystemExit(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     if framework == "trimtab":
         import trimtab
@@ -51,6 +54,8 @@ def _one(method: str, n_trials: int) -> list[float]:
         ours = {
             "tpe": trimtab.samplers.TPESampler,
             "cmaes": trimtab.samplers.CMAESSampler,
+            "ga": trimtab.samplers.GeneticSampler,
+            "nsga2": trimtab.samplers.NSGAIISampler,
             "random": trimtab.samplers.RandomSampler,
             "gp": trimtab.samplers.GPSampler,
         }
@@ -64,7 +69,11 @@ def _one(method: str, n_trials: int) -> list[float]:
         elif kind == "gp":
             sampler = optuna.samplers.GPSampler(seed=0)
         else:
-            theirs = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler}
+            theirs = {
+                "tpe": optuna.samplers.TPESampler,
+                "nsga2": optuna.samplers.NSGAIISampler,
+                "random": optuna.samplers.RandomSampler,
+            }
             sampler = theirs[kind](seed=0)
         study = optuna.create_study(sampler=sampler)
     times = []

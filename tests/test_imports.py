@@ -24,4 +24,6 @@ def test_lazy_names_resolve() -> None:
     import trimtab
 
     assert trimtab.samplers.TPESampler.__name__ == "TPESampler"
+    assert trimtab.samplers.GeneticSampler.__name__ == "GeneticSampler"
+    assert trimtab.samplers.NSGAIISampler.__name__ == "NSGAIISampler"
     assert trimtab.storages.SQLStorage.__name__ == "SQLStorage"

@@ -1,7 +1,8 @@
 """Search strategies: what to try next.
 
 Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``GPSampler``, ``QMCSampler``,
-``CMAESSampler``) are imported on first use, so ``import trimtab`` stays light.
+``CMAESSampler``), and the genetic ones (``GeneticSampler``, ``NSGAIISampler``), are imported
+on first use, so ``import trimtab`` stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from trimtab.samplers._random import RandomSampler
 
 if TYPE_CHECKING:
     from trimtab.samplers._cmaes import CMAESSampler
+    from trimtab.samplers._ga import GeneticSampler, NSGAIISampler
     from trimtab.samplers._gp import GPSampler
     from trimtab.samplers._qmc import QMCSampler
     from trimtab.samplers._tpe import TPESampler
@@ -20,7 +22,9 @@ __all__ = [
     "BaseSampler",
     "CMAESSampler",
     "GPSampler",
+    "GeneticSampler",
     "GridSampler",
+    "NSGAIISampler",
     "QMCSampler",
     "RandomSampler",
     "Reservation",
@@ -45,4 +49,8 @@ def __getattr__(name: str) -> Any:
         from trimtab.samplers._qmc import QMCSampler
 
         return QMCSampler
+    if name in ("GeneticSampler", "NSGAIISampler"):
+        from trimtab.samplers import _ga
+
+        return getattr(_ga, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -98,14 +98,20 @@ class BaseSampler(abc.ABC):
     ) -> Any:
         """A value for one parameter that was not proposed jointly."""
 
-    def after_trial(  # noqa: B027
+    def after_trial(
         self,
         study: Study,
         trial: FrozenTrial,
         state: TrialState,
         values: Sequence[float] | None,
-    ) -> None:
-        """Called after the trial ends, before its final state is stored."""
+    ) -> Mapping[str, Any] | None:
+        """Called after the trial ends, before its final state is stored.
+
+        May return system attributes (JSON values) to store with the final state, in the same
+        write (e.g. NSGA-II's ``constraints``). If it raises, the trial is stored FAILED
+        with the error as its reason, and the error propagates.
+        """
+        return None
 
     def reseed_rng(self) -> None:  # noqa: B027
         """Give this sampler fresh randomness (worker processes call it after forking)."""

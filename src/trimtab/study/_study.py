@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import traceback
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -200,18 +201,39 @@ class Study:
                 final_values = [iv[max(iv)]]
         elif state == TrialState.FAILED and reason is None:
             reason = {"type": "Failed", "message": "told FAILED", "traceback": ""}
+        extra: Mapping[str, Any] | None = None
+        error: Exception | None = None
         if type(self.sampler).after_trial is not BaseSampler.after_trial:
             record = live._make_snapshot() if live is not None else frozen
-            self.sampler.after_trial(self, record, state, final_values)
+            try:
+                extra = self.sampler.after_trial(self, record, state, final_values)
+                for key, value in (extra or {}).items():
+                    check_json("system attribute", key, value)
+            except Exception as exc:  # stored FAILED below, then raised
+                error, extra = exc, None
+                state, final_values = TrialState.FAILED, None
+                reason = {
+                    "type": type(exc).__name__,
+                    "message": f"sampler.after_trial: {exc}",
+                    "traceback": traceback.format_exc(),
+                }
         final: dict[str, Any] = {"state": state, "values": final_values, "fail_reason": reason}
         try:
             if live is not None:
-                return live._finish(**final)
-            return self._storage.update_trial(frozen.trial_id, **final)
+                for key, value in (extra or {}).items():
+                    live.set_system_attr(key, value)  # written with the final state
+                stored = live._finish(**final)
+            else:
+                if extra:
+                    final["system_attrs"] = dict(extra)
+                stored = self._storage.update_trial(frozen.trial_id, **final)
         except UpdateFinishedTrialError:
             if skip_if_finished:  # finished meanwhile (another process, or an interruption)
                 return self._storage.get_trial(frozen.trial_id)
             raise
+        if error is not None:
+            raise error
+        return stored
 
     def _resolve(self, trial: Trial | int) -> FrozenTrial:
         if isinstance(trial, Trial):
