@@ -25,3 +25,4 @@ def test_lazy_names_resolve() -> None:
 
     assert trimtab.samplers.TPESampler.__name__ == "TPESampler"
     assert trimtab.storages.SQLStorage.__name__ == "SQLStorage"
+    assert trimtab.execution.ProcessPool.__name__ == "ProcessPool"
