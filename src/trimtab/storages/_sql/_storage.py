@@ -91,6 +91,7 @@ class SQLStorage(BaseStorage):
         # An in-memory SQLite database is one connection shared by every thread: its write
         # transactions must not overlap. Elsewhere each thread has its own connection.
         shared = is_sqlite and (not parsed.database or parsed.database == ":memory:")
+        self._memory = shared  # a database only this process can see
         self._write_lock: contextlib.AbstractContextManager[Any] = (
             threading.Lock() if shared else contextlib.nullcontext()
         )
