@@ -90,3 +90,22 @@ def test_check_picklable_names_the_argument() -> None:
     check_picklable("func", count_units)
     with pytest.raises(TypeError, match=r"objective=<function .*<lambda>.* cannot be sent"):
         check_picklable("objective", lambda: None)
+
+
+def test_check_picklable_refuses_functions_of_an_interactive_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+    import types
+
+    main = types.ModuleType("__main__")  # a notebook's or the REPL's: no __file__
+
+    def objective(trial: Any) -> float:
+        return 0.0
+
+    objective.__module__ = "__main__"
+    objective.__qualname__ = "objective"
+    main.objective = objective  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    with pytest.raises(TypeError, match=r"defined in an interactive session .* \.py module"):
+        check_picklable("func", objective)

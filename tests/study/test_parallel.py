@@ -203,3 +203,20 @@ def test_load_8_processes_1600_trials_on_one_study(sql_url: str) -> None:
     assert len({t.trial_id for t in trials}) == 1600
     assert all(t.state == TrialState.COMPLETE and t.value == t.params["x"] for t in trials)
     assert len({t.user_attrs["pid"] for t in trials}) >= 2
+
+
+def test_a_script_without_a_main_guard_gets_told(tmp_path: Path) -> None:
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import trimtab\n"
+        "def objective(t):\n"
+        "    return t.suggest_float('x', 0, 1)\n"
+        "study = trimtab.create_study()\n"
+        "study.optimize(objective, n_trials=4, n_jobs=2)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 1
+    assert "worker processes failed to start" in out.stderr
+    assert 'if __name__ == "__main__":' in out.stderr

@@ -33,11 +33,13 @@ OnExit = Callable[["WorkerExit"], None]
 
 @dataclass
 class WorkerExit:
-    """How one worker ended: ``reported`` is False if it died without saying (killed,
-    crashed); ``error`` is what its target raised; ``interrupted`` means Ctrl-C ended it."""
+    """How one worker ended: ``started`` is False if it never got to run (e.g. its process
+    failed to start); ``reported`` is False if it died without saying (killed, crashed);
+    ``error`` is what its target raised; ``interrupted`` means Ctrl-C ended it."""
 
     index: int
     exitcode: int | None = None
+    started: bool = False
     reported: bool = False
     error: BaseException | None = None
     interrupted: bool = False
@@ -187,6 +189,8 @@ class ProcessPool:
                 # a worker that is gone meanwhile: the next poll finds its pipe closed
                 with contextlib.suppress(OSError):
                     conn.send(_answer(serve, method, args, kwargs))
+            elif msg[0] == "ready":
+                result.exits[i].started = True
             elif msg[0] == "event":
                 if on_event is not None:
                     self._guarded(on_event, i, msg[1], msg[2])

@@ -127,6 +127,7 @@ def bootstrap(
     error: tuple[BaseException, str] | None = None
     interrupted = False
     try:
+        conn.send(("ready",))
         target(WorkerContext(index, conn, stop, left, interrupts), pickle.loads(payload))
     except KeyboardInterrupt:
         interrupted = True

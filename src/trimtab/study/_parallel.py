@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trimtab._logging import get_logger
-from trimtab.exceptions import SearchSpaceExhausted, UpdateFinishedTrialError
+from trimtab.exceptions import SearchSpaceExhausted, TrimtabError, UpdateFinishedTrialError
 from trimtab.execution import ProcessPool, WorkerContext, WorkerExit, check_picklable
 from trimtab.pruners import BasePruner
 from trimtab.samplers import BaseSampler
@@ -123,6 +123,14 @@ def run_parallel(
     errors = [e.error for e in result.exits if e.error is not None]
     if errors:
         raise errors[0]
+    broken = [e for e in result.exits if not e.started]
+    if broken:
+        raise TrimtabError(
+            f"{len(broken)} of {n_workers} worker processes failed to start (exit code "
+            f"{broken[0].exitcode}; their error is printed above). In a script, call "
+            'optimize(n_jobs=...) under `if __name__ == "__main__":`, since each worker '
+            "process imports the script's module again"
+        )
     if lost:
         _logger.warning(
             "worker processes were lost while running %s; those trials are marked FAILED",
