@@ -27,3 +27,4 @@ def test_lazy_names_resolve() -> None:
     assert trimtab.samplers.GeneticSampler.__name__ == "GeneticSampler"
     assert trimtab.samplers.NSGAIISampler.__name__ == "NSGAIISampler"
     assert trimtab.storages.SQLStorage.__name__ == "SQLStorage"
+    assert trimtab.execution.ProcessPool.__name__ == "ProcessPool"

@@ -12,6 +12,8 @@ study.optimize(objective, n_trials=100)
 print(study.best_params)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from trimtab import distributions, exceptions, pruners, samplers, storages, trial
 from trimtab.exceptions import TrialPruned, TrimtabError
 from trimtab.study import (
@@ -26,6 +28,9 @@ from trimtab.study import (
     load_study,
 )
 from trimtab.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from trimtab import execution
 
 __version__ = "0.1.0"
 
@@ -43,6 +48,7 @@ __all__ = [
     "delete_study",
     "distributions",
     "exceptions",
+    "execution",
     "get_all_study_names",
     "get_all_study_summaries",
     "load_study",
@@ -51,3 +57,12 @@ __all__ = [
     "storages",
     "trial",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # trimtab.execution (multiprocessing) loads on first use: only n_jobs > 1 needs it
+    if name == "execution":
+        import trimtab.execution
+
+        return trimtab.execution
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -131,8 +131,8 @@ def test_a_point_taken_by_another_worker_is_skipped() -> None:
 
 
 @pytest.mark.slow
-def test_several_processes_never_repeat_a_point(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
+def test_several_processes_never_repeat_a_point(sql_url: str) -> None:
+    url = sql_url
     trimtab.create_study(study_name="grid", storage=url)
     worker = Path(__file__).with_name("_grid_worker.py")
     procs = [subprocess.Popen([sys.executable, str(worker), url]) for _ in range(3)]

@@ -89,3 +89,27 @@ def test_uniformity_of_a_float_draw() -> None:
 def test_bad_seed() -> None:
     with pytest.raises(ValueError, match="seed='1' must be an int or None"):
         RandomSampler(seed="1")  # type: ignore[arg-type]
+
+
+def test_samplers_pickle_after_use_with_empty_caches() -> None:
+    import pickle
+
+    from trimtab.samplers import CMAESSampler, GridSampler, QMCSampler, TPESampler
+
+    def objective(t: trimtab.Trial) -> float:
+        return t.suggest_float("x", 0, 1) + t.suggest_int("y", 0, 3)
+
+    samplers = [
+        RandomSampler(seed=0),
+        TPESampler(seed=0, n_startup_trials=2),
+        QMCSampler(seed=0),
+        CMAESSampler(seed=0),
+        GridSampler({"x": [0.1, 0.5], "y": [1, 2]}),
+    ]
+    for sampler in samplers:
+        study = trimtab.create_study(sampler=sampler)
+        study.optimize(objective, n_trials=4)
+        copy = pickle.loads(pickle.dumps(sampler))
+        again = trimtab.create_study(sampler=copy)  # the copy works on a new study
+        again.optimize(objective, n_trials=4)
+        assert len(again.trials) == 4

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from trimtab.exceptions import (
     UpdateFinishedTrialError,
 )
 from trimtab.storages import BaseStorage, SQLStorage, get_storage
+from trimtab.storages._sql._url import engine_url
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 
 MIN = [StudyDirection.MINIMIZE]
@@ -139,8 +139,8 @@ def test_summaries_count_states_and_find_best(storage: BaseStorage) -> None:
 # ---- SQL specifics ----------------------------------------------------------------------
 
 
-def test_sql_reads_are_incremental(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'inc.db'}"
+def test_sql_reads_are_incremental(sql_url: str) -> None:
+    url = sql_url
     writer, reader = SQLStorage(url), SQLStorage(url)
     sid = writer.create_new_study(MIN, "s")
     for _ in range(5):
@@ -158,8 +158,8 @@ def test_sql_reads_are_incremental(tmp_path: Path) -> None:
     assert all(a is b for a, b in zip(first, third[:5], strict=True))
 
 
-def test_sql_survives_reopening(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'r.db'}"
+def test_sql_survives_reopening(sql_url: str) -> None:
+    url = sql_url
     s = SQLStorage(url)
     sid = s.create_new_study(MIN, "s")
     t = s.create_new_trial(sid)
@@ -175,8 +175,8 @@ def test_sql_survives_reopening(tmp_path: Path) -> None:
     assert again[0].distributions == {"x": IntDistribution(0, 2)}
 
 
-def test_sql_stores_plain_json(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'j.db'}"
+def test_sql_stores_plain_json(sql_url: str) -> None:
+    url = sql_url
     s = SQLStorage(url)
     sid = s.create_new_study(MIN, "s")
     t = s.create_new_trial(sid)
@@ -186,10 +186,9 @@ def test_sql_stores_plain_json(tmp_path: Path) -> None:
         distributions={"act": trimtab.distributions.CategoricalDistribution(["relu"])},
     )
     import json
-    import sqlite3
 
-    with sqlite3.connect(tmp_path / "j.db") as conn:
-        params, dists = conn.execute("SELECT params, distributions FROM trials").fetchone()
+    with s._engine.connect() as conn:
+        params, dists = conn.execute(sa.text("SELECT params, distributions FROM trials")).one()
     assert json.loads(params) == {"act": "relu"}
     assert json.loads(dists) == {"act": {"type": "categorical", "choices": ["relu"]}}
 
@@ -215,15 +214,14 @@ def test_storage_of_wrong_type_is_rejected() -> None:
         get_storage(42)  # type: ignore[arg-type]
 
 
-def test_migrations_build_exactly_the_declared_schema(tmp_path: Path) -> None:
+def test_migrations_build_exactly_the_declared_schema(sql_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from trimtab.storages._sql._schema import SCHEMA_VERSION, metadata
 
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    SQLStorage(url)  # a new database is built by running the migrations
-    engine = sa.create_engine(url)
+    SQLStorage(sql_url)._engine.dispose()  # a new database is built by running the migrations
+    engine = SQLStorage(sql_url)._engine
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == (
             SCHEMA_VERSION
@@ -232,19 +230,18 @@ def test_migrations_build_exactly_the_declared_schema(tmp_path: Path) -> None:
     assert diff == []
 
 
-def test_database_from_another_version_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'v.db'}"
-    SQLStorage(url)
-    engine = sa.create_engine(url)
+def test_database_from_another_version_is_refused(sql_url: str) -> None:
+    url = sql_url
+    engine = SQLStorage(url)._engine
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(StorageError, match="schema version 9999, written by a newer trimtab"):
         SQLStorage(url)
 
 
-def test_foreign_database_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'f.db'}"
-    engine = sa.create_engine(url)
+def test_foreign_database_is_refused(sql_url: str) -> None:
+    url = sql_url
+    engine = sa.create_engine(engine_url(url))
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE studies (id INTEGER)"))
     with pytest.raises(StorageError, match="that trimtab did not create"):
@@ -262,8 +259,8 @@ def test_create_with_a_claim_is_atomic_and_exclusive(storage: BaseStorage) -> No
     assert storage.get_claims(sid) == {"grid:1"}
 
 
-def test_other_readers_see_a_deleted_study_as_gone(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'del.db'}"
+def test_other_readers_see_a_deleted_study_as_gone(sql_url: str) -> None:
+    url = sql_url
     a, b = SQLStorage(url), SQLStorage(url)
     old = a.create_new_study(MIN, "a")
     t = a.create_new_trial(old)
@@ -299,11 +296,11 @@ def test_in_memory_sqlite_url_works_across_threads() -> None:
 
 
 @pytest.mark.slow
-def test_many_processes_opening_a_new_database_at_once(tmp_path: Path) -> None:
+def test_many_processes_opening_a_new_database_at_once(sql_url: str) -> None:
     import subprocess
     import sys
 
-    url = f"sqlite:///{tmp_path / 'new.db'}"
+    url = sql_url
     code = (
         "import trimtab, sys; s = trimtab.create_study(study_name='s', storage=sys.argv[1], "
         "load_if_exists=True); s.tell(s.ask(), 1.0)"
@@ -312,3 +309,65 @@ def test_many_processes_opening_a_new_database_at_once(tmp_path: Path) -> None:
     assert [p.wait(timeout=120) for p in procs] == [0] * 6
     study = trimtab.load_study(study_name="s", storage=url)
     assert sorted(t.number for t in study.trials) == list(range(6))
+
+
+# ---- PostgreSQL ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg"),
+        ("postgres://u@h/db", "postgresql+psycopg"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg"),
+        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg2"),
+        ("sqlite:///x.db", "sqlite"),
+    ],
+)
+def test_postgres_urls_without_a_driver_get_psycopg_3(url: str, driver: str) -> None:
+    pytest.importorskip("psycopg")
+    assert engine_url(url).drivername == driver
+
+
+def test_postgres_url_without_a_driver_opens_with_psycopg_3(postgres_url: str) -> None:
+    plain = sa.engine.make_url(postgres_url).set(drivername="postgresql")
+    s = SQLStorage(plain.render_as_string(hide_password=False))
+    assert s._engine.dialect.driver == "psycopg"
+    sid = s.create_new_study(MIN, "s")
+    assert s.create_new_trial(sid).number == 0
+    s._engine.dispose()
+
+
+def test_missing_postgres_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trimtab.storages._sql import _url
+
+    monkeypatch.setattr(_url, "_installed", lambda module: False)
+    with pytest.raises(StorageError, match=r"pip install \"trimtab\[postgres\]\""):
+        SQLStorage("postgresql://u@127.0.0.1/db")
+    with pytest.raises(StorageError, match="needs psycopg 3"):
+        SQLStorage("postgresql+psycopg://u@127.0.0.1/db")
+
+
+def test_trial_numbers_stay_unique_under_threads(sql_url: str) -> None:
+    import threading
+
+    first = SQLStorage(sql_url)
+    sid = first.create_new_study(MIN, "s")
+    stores = [first, *(SQLStorage(sql_url) for _ in range(3))]
+    numbers: list[int] = []
+
+    def work(s: SQLStorage) -> None:
+        for _ in range(25):
+            t = s.create_new_trial(sid)
+            numbers.append(t.number)
+            s.update_trial(t.trial_id, state=TrialState.COMPLETE, values=[1.0])
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in stores]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(numbers) == list(range(100))
+    assert [t.number for t in first.get_all_trials(sid)] == list(range(100))
+    for s in stores:
+        s._engine.dispose()

@@ -320,12 +320,12 @@ def test_enqueued_categorical_values_become_the_choice(url: Any) -> None:
 
 
 @pytest.mark.slow
-def test_enqueue_skip_if_exists_is_atomic_across_processes(tmp_path: Path) -> None:
+def test_enqueue_skip_if_exists_is_atomic_across_processes(sql_url: str) -> None:
     import subprocess
     import sys
     import time
 
-    url = f"sqlite:///{tmp_path / 'enq.db'}"
+    url = sql_url
     trimtab.create_study(study_name="s", storage=url)
     start = time.time() + 1.5
     code = (

@@ -39,6 +39,10 @@ class StudyCache(Generic[V]):
             weakref.WeakKeyDictionary()
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A pickled sampler (sent to a worker process) starts with an empty cache."""
+        return (StudyCache, (self._factory,))
+
     def __call__(self, study: Study) -> V:
         per_study = self._by_storage.setdefault(study._storage, {})
         if study._study_id not in per_study:

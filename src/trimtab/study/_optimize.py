@@ -77,6 +77,51 @@ class _Best:
             self.number, self.value = t.number, v
 
 
+class Progress:
+    """What happens after each trial of an ``optimize`` call: the progress bar or a log line,
+    the user's callbacks, garbage collection."""
+
+    def __init__(
+        self,
+        study: Study,
+        n_trials: int | None,
+        callbacks: list[Callback],
+        gc_after_trial: bool,
+        show_progress_bar: bool,
+    ) -> None:
+        self.study = study
+        self.best = _Best(study)
+        self.callbacks = callbacks
+        self.gc_after_trial = gc_after_trial
+        self.bar = None
+        if show_progress_bar:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=n_trials if n_trials is not None else None,
+                desc="trials",
+                unit="trial",
+                dynamic_ncols=True,
+            )
+
+    def trial_done(self, frozen: FrozenTrial) -> None:
+        self.best.update(frozen)
+        if self.bar is not None:
+            self.bar.update(1)
+            if self.best.number is not None:
+                self.bar.set_postfix(best=f"{self.best.value:.6g}", trial=self.best.number)
+        else:
+            _log_trial(frozen, self.best)
+        for cb in self.callbacks:
+            cb(self.study, frozen)
+        if self.gc_after_trial:
+            gc.collect()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def run_optimize(
     study: Study,
     func: ObjectiveFunc,
@@ -86,21 +131,26 @@ def run_optimize(
     callbacks: Iterable[Callback] | None,
     gc_after_trial: bool,
     show_progress_bar: bool,
+    n_jobs: int = 1,
 ) -> None:
-    catch_types, cbs = _check_args(func, n_trials, timeout, catch, callbacks)
-    study._stop_flag = False
-    start = time.monotonic()
-    best = _Best(study)
-    bar = None
-    if show_progress_bar:
-        from tqdm.auto import tqdm
+    from trimtab.execution import resolve_n_jobs
 
-        bar = tqdm(
-            total=n_trials if n_trials is not None else None,
-            desc="trials",
-            unit="trial",
-            dynamic_ncols=True,
-        )
+    catch_types, cbs = _check_args(func, n_trials, timeout, catch, callbacks)
+    n_workers = resolve_n_jobs(n_jobs)
+    study._stop_flag = False
+    if n_workers > 1:
+        from trimtab.study._parallel import run_parallel
+
+        progress = Progress(study, n_trials, cbs, False, show_progress_bar)
+        try:
+            run_parallel(
+                study, func, n_trials, timeout, catch_types, gc_after_trial, progress, n_workers
+            )
+        finally:
+            progress.close()
+        return
+    start = time.monotonic()
+    progress = Progress(study, n_trials, cbs, gc_after_trial, show_progress_bar)
     done = 0
     trial: Trial | None = None
     try:
@@ -117,17 +167,7 @@ def run_optimize(
             frozen = _run_trial(study, func, trial, catch_types)
             trial = None  # told: nothing left to mark if an interruption comes now
             done += 1
-            best.update(frozen)
-            if bar is not None:
-                bar.update(1)
-                if best.number is not None:
-                    bar.set_postfix(best=f"{best.value:.6g}", trial=best.number)
-            else:
-                _log_trial(frozen, best)
-            for cb in cbs:
-                cb(study, frozen)
-            if gc_after_trial:
-                gc.collect()
+            progress.trial_done(frozen)
     except KeyboardInterrupt as exc:
         # Ctrl-C ends optimize cleanly: the running trial is recorded FAILED, nothing else
         # changes, and the call returns.
@@ -141,8 +181,7 @@ def run_optimize(
         else:
             _logger.warning("interrupted; every trial is kept in the study")
     finally:
-        if bar is not None:
-            bar.close()
+        progress.close()
 
 
 def _run_trial(

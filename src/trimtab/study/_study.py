@@ -318,6 +318,7 @@ class Study:
         func: ObjectiveFunc,
         n_trials: int | None = None,
         timeout: float | None = None,
+        n_jobs: int = 1,
         catch: Iterable[type[Exception]] | type[Exception] = (Exception,),
         callbacks: Iterable[Callback] | None = None,
         gc_after_trial: bool = False,
@@ -330,9 +331,23 @@ class Study:
         ends the trial FAILED with the reason stored, and the study goes on; any other
         exception ends the trial FAILED and is raised. ``KeyboardInterrupt`` ends the trial
         FAILED and returns.
+
+        ``n_jobs=N`` runs trials in N worker processes (``-1``: one per CPU core) that share
+        ``n_trials`` and ``timeout``; ``func``, the sampler and the pruner must pickle (define
+        the objective with ``def`` at a module's top level). Callbacks run in this process as
+        trials finish. An exception outside ``catch`` stops every worker after its running
+        trial and is raised here; Ctrl-C marks the running trials FAILED and returns.
         """
         run_optimize(
-            self, func, n_trials, timeout, catch, callbacks, gc_after_trial, show_progress_bar
+            self,
+            func,
+            n_trials,
+            timeout,
+            catch,
+            callbacks,
+            gc_after_trial,
+            show_progress_bar,
+            n_jobs,
         )
 
     def stop(self) -> None:

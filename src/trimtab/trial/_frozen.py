@@ -150,7 +150,16 @@ class FrozenTrial:
 
     def replace(self, **changes: Any) -> FrozenTrial:
         """A copy with the given fields changed."""
-        fields: dict[str, Any] = {
+        fields = self._kwargs()
+        fields.update(changes)
+        return FrozenTrial(**fields)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle support (for worker processes), through the constructor."""
+        return (_rebuild, (self._kwargs(),))
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
             "number": self.number,
             "state": self.state,
             "values": self.values,
@@ -161,11 +170,9 @@ class FrozenTrial:
             "intermediate_values": self._intermediate_values,
             "datetime_start": self.datetime_start,
             "datetime_complete": self.datetime_complete,
-            "fail_reason": self.fail_reason,
+            "fail_reason": None if self.fail_reason is None else dict(self.fail_reason),
             "trial_id": self.trial_id,
         }
-        fields.update(changes)
-        return FrozenTrial(**fields)
 
     def _fields(self) -> tuple[Any, ...]:
         return (
@@ -194,3 +201,7 @@ class FrozenTrial:
             f"FrozenTrial(number={self.number}, state={self.state!r}, values={self.values!r}, "
             f"params={self._params!r})"
         )
+
+
+def _rebuild(kwargs: dict[str, Any]) -> FrozenTrial:
+    return FrozenTrial(**kwargs)

@@ -10,8 +10,20 @@ import sqlalchemy as sa
 
 from trimtab.exceptions import StorageError
 from trimtab.storages._sql._schema import SCHEMA_VERSION
+from trimtab.storages._sql._url import engine_url
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+# Any fixed key: PostgreSQL processes creating or upgrading one database's schema take turns.
+_PG_SCHEMA_LOCK = 0x7472696D74616200  # "trimtab\0"
+
+
+def _serialise(conn: sa.Connection) -> None:
+    """Make schema changes in this transaction wait for any other process's (PostgreSQL;
+    SQLite write transactions already exclude each other)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK})
 
 
 def _current_version(conn: sa.Connection) -> str | None:
@@ -49,6 +61,7 @@ def ensure_schema(writing: Writing, url: str) -> None:
         return
     if version is None:
         with writing() as conn:
+            _serialise(conn)
             if _current_version(conn) is not None:
                 return  # another process created it meanwhile
             if sa.inspect(conn).has_table("studies"):
@@ -72,11 +85,12 @@ def ensure_schema(writing: Writing, url: str) -> None:
 def upgrade_url(url: str) -> tuple[str | None, str]:
     """Run every pending migration on the database at ``url``; (version before, after)."""
     try:
-        engine = sa.create_engine(url)
-    except (sa.exc.ArgumentError, ImportError) as exc:
+        engine = sa.create_engine(engine_url(url))
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise StorageError(f"storage={url!r} cannot be opened: {exc}") from None
     try:
         with engine.begin() as conn:
+            _serialise(conn)
             before = _current_version(conn)
             _run_alembic(conn, "head")
             after = _current_version(conn)

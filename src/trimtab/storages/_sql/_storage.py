@@ -6,6 +6,9 @@ bumps ``studies.seq``; that statement also serialises writers of one study (SQLi
 database write lock with ``BEGIN IMMEDIATE``; other databases lock the study row), so change
 numbers are handed out in commit order and a reader never skips a committed change.
 
+PostgreSQL is opened with psycopg 3 when the URL names no driver (see ``_url``); its
+statements lock rows (``FOR UPDATE``, ``SKIP LOCKED`` for handing out enqueued trials).
+
 SQLite runs in WAL mode with ``synchronous=NORMAL``: a killed process loses nothing it
 committed (a power cut may lose the last commits). WAL needs a local file system.
 """
@@ -36,6 +39,7 @@ from trimtab.storages._sql._rows import RowCodec, aware, dumps, merge, now
 from trimtab.storages._sql._schema import claims, studies, trials
 from trimtab.storages._sql._sqlite import configure_sqlite
 from trimtab.storages._sql._statements import Statements
+from trimtab.storages._sql._url import engine_url
 from trimtab.trial import FrozenTrial, StudyDirection, StudySummary, TrialState
 from trimtab.trial._best import best_single
 
@@ -55,13 +59,7 @@ class SQLStorage(BaseStorage):
     """Studies in a SQL database, e.g. ``SQLStorage("sqlite:///runs.db")``."""
 
     def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None) -> None:
-        try:
-            parsed = sa.engine.make_url(url)
-        except sa.exc.ArgumentError:
-            raise StorageError(
-                f"storage={url!r} is not a database URL; expected e.g. 'sqlite:///runs.db' "
-                "or 'postgresql+psycopg://user@host/db'"
-            ) from None
+        parsed = engine_url(url)
         self.url = url
         kwargs = dict(engine_kwargs or {})
         is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -84,7 +82,7 @@ class SQLStorage(BaseStorage):
                     )
             kwargs.setdefault("connect_args", {}).setdefault("timeout", 60.0)
         try:
-            self._engine = sa.create_engine(url, **kwargs)
+            self._engine = sa.create_engine(parsed, **kwargs)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc}") from None
         if is_sqlite:
@@ -93,6 +91,7 @@ class SQLStorage(BaseStorage):
         # An in-memory SQLite database is one connection shared by every thread: its write
         # transactions must not overlap. Elsewhere each thread has its own connection.
         shared = is_sqlite and (not parsed.database or parsed.database == ":memory:")
+        self._memory = shared  # a database only this process can see
         self._write_lock: contextlib.AbstractContextManager[Any] = (
             threading.Lock() if shared else contextlib.nullcontext()
         )

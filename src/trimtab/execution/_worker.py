@@ -1,0 +1,141 @@
+"""The worker side of a process pool: what runs inside each worker process.
+
+A worker talks to its parent through one duplex pipe: events (fire and forget), calls on the
+object the parent serves (request, then reply), and one final exit message. Ctrl-C reaches
+a worker once: the first SIGINT raises ``KeyboardInterrupt`` (after the call in flight, if
+any, so the pipe never holds half a message), later ones are ignored while it cleans up.
+"""
+
+from __future__ import annotations
+
+import pickle
+import signal
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+
+class _Flag(Protocol):
+    def is_set(self) -> bool: ...
+
+    def set(self) -> None: ...
+
+
+class RemoteError(Exception):
+    """The traceback of an exception raised in a worker process (attached as ``__cause__``)."""
+
+
+class _Interrupts:
+    def __init__(self) -> None:
+        self.in_call = False
+        self.pending = False
+        self.seen = False
+
+    def handler(self, signum: int, frame: Any) -> None:
+        if self.seen:
+            return
+        self.seen = True
+        if self.in_call:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+    def after_call(self) -> None:
+        self.in_call = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+
+class WorkerContext:
+    """What a worker's target receives: its index, the shared budget and stop flag, events to
+    the parent and calls on the object the parent serves."""
+
+    def __init__(
+        self, index: int, conn: Connection, stop: _Flag, left: Any, interrupts: _Interrupts
+    ) -> None:
+        self.index = index
+        self._conn = conn
+        self._stop = stop
+        self._left = left
+        self._interrupts = interrupts
+
+    def take(self) -> bool:
+        """Take one unit of the pool's budget; ``False`` when it is spent or the pool stops."""
+        if self._stop.is_set():
+            return False
+        with self._left.get_lock():
+            if self._left.value == 0:
+                return False
+            if self._left.value > 0:
+                self._left.value -= 1
+            return True
+
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def stop_all(self) -> None:
+        """Ask every worker of the pool to stop taking work."""
+        self._stop.set()
+
+    def emit(self, kind: str, payload: Any = None) -> None:
+        """Send an event to the parent (its ``on_event(index, kind, payload)``)."""
+        self._interrupts.in_call = True
+        try:
+            self._conn.send(("event", kind, payload))
+        finally:
+            self._interrupts.after_call()
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call ``method`` on the object the parent serves and return its result (or raise
+        what it raised)."""
+        self._interrupts.in_call = True
+        try:
+            self._conn.send(("call", method, args, kwargs))
+            ok, result = self._conn.recv()
+        finally:
+            self._interrupts.after_call()
+        if ok:
+            return result
+        raise result
+
+
+def _portable(exc: BaseException) -> tuple[BaseException, str]:
+    """``exc`` (or a stand-in if it does not pickle) and its traceback as text."""
+    text = "".join(traceback.format_exception(exc))
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        exc = RuntimeError(f"{type(exc).__qualname__}: {exc}")
+    exc.__traceback__ = None
+    exc.__cause__ = exc.__context__ = None
+    return exc, text
+
+
+def bootstrap(
+    target: Callable[[WorkerContext, Any], None],
+    payload: bytes,
+    index: int,
+    conn: Connection,
+    stop: _Flag,
+    left: Any,
+) -> None:
+    """The entry point of every worker process."""
+    interrupts = _Interrupts()
+    signal.signal(signal.SIGINT, interrupts.handler)
+    error: tuple[BaseException, str] | None = None
+    interrupted = False
+    try:
+        conn.send(("ready",))
+        target(WorkerContext(index, conn, stop, left, interrupts), pickle.loads(payload))
+    except KeyboardInterrupt:
+        interrupted = True
+    except BaseException as exc:
+        error = _portable(exc)
+    try:
+        conn.send(("exit", error, interrupted))
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass
+    finally:
+        conn.close()
