@@ -183,8 +183,8 @@ def test_tune_with_a_grid_stops_when_the_grid_is_done(runner: CliRunner, tmp_pat
             "space.x: low=2 must be <= high=1",
         ),
         (
-            "study_name: s\nobjective: myobj:objective\nsampler: {name: tpe}\n",
-            "sampler.name='tpe' is not known",
+            "study_name: s\nobjective: myobj:objective\nsampler: {name: annealing}\n",
+            "sampler.name='annealing' is not known; allowed: grid, auto, random, tpe, gp",
         ),
         (
             "study_name: s\nobjective: myobj:objective\ndirection: up\n",

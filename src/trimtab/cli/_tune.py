@@ -18,13 +18,14 @@ from typing import Any
 import yaml
 
 import trimtab
+from trimtab import samplers
 from trimtab.distributions import (
     BaseDistribution,
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
 )
-from trimtab.samplers import BaseSampler, GridSampler, RandomSampler
+from trimtab.samplers import AutoSampler, BaseSampler, GridSampler, RandomSampler
 from trimtab.study import Study, Trial
 
 TOP_KEYS = {
@@ -137,7 +138,7 @@ def _only(where: str, args: Mapping[str, Any], allowed: set[str]) -> None:
 
 def parse_sampler(path: str, spec: Any) -> BaseSampler:
     if spec is None:
-        return RandomSampler()
+        return AutoSampler()
     if isinstance(spec, str):
         spec = {"name": spec}
     if not isinstance(spec, Mapping) or "name" not in spec:
@@ -156,7 +157,25 @@ def parse_sampler(path: str, spec: Any) -> BaseSampler:
             return GridSampler(spec["search_space"], seed=seed)
         except ValueError as exc:
             raise ConfigError(f"{path}: sampler.search_space: {exc}") from None
-    raise ConfigError(f"{path}: sampler.name={name!r} is not known; allowed: random, grid")
+    if name in _BY_NAME:
+        _only(_where(path, "sampler"), spec, {"name", "seed"})
+        make: Any = getattr(samplers, _BY_NAME[name])
+        sampler: BaseSampler = make(seed=seed)
+        return sampler
+    known = ", ".join(["grid", *_BY_NAME])
+    raise ConfigError(f"{path}: sampler.name={name!r} is not known; allowed: {known}")
+
+
+_BY_NAME = {
+    "auto": "AutoSampler",
+    "random": "RandomSampler",
+    "tpe": "TPESampler",
+    "gp": "GPSampler",
+    "cmaes": "CMAESSampler",
+    "qmc": "QMCSampler",
+    "ga": "GeneticSampler",
+    "nsga2": "NSGAIISampler",
+}
 
 
 def import_objective(path: str, ref: Any, base_dir: Path) -> Callable[..., Any]:

@@ -7,6 +7,7 @@ on first use, so ``import trimtab`` stays light.
 
 from typing import TYPE_CHECKING, Any
 
+from trimtab.samplers._auto import AutoSampler
 from trimtab.samplers._base import BaseSampler, Reservation
 from trimtab.samplers._grid import GridSampler
 from trimtab.samplers._random import RandomSampler
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from trimtab.samplers._tpe import TPESampler
 
 __all__ = [
+    "AutoSampler",
     "BaseSampler",
     "CMAESSampler",
     "GPSampler",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from trimtab._logging import get_logger
 from trimtab.exceptions import TrimtabError, UpdateFinishedTrialError
 from trimtab.pruners import BasePruner, NopPruner
-from trimtab.samplers import BaseSampler, RandomSampler
+from trimtab.samplers import AutoSampler, BaseSampler
 from trimtab.storages import BaseStorage
 from trimtab.storages._base import ClaimTaken, check_json
 from trimtab.study._optimize import run_optimize
@@ -48,7 +48,7 @@ class Study:
         self._storage = storage
         self._study_id = storage.get_study_id_from_name(study_name)
         self._directions = storage.get_study_directions(self._study_id)
-        self.sampler: BaseSampler = sampler if sampler is not None else RandomSampler()
+        self.sampler: BaseSampler = sampler if sampler is not None else AutoSampler()
         self.pruner: BasePruner = pruner if pruner is not None else NopPruner()
         self._stop_flag = False
 

@@ -1,0 +1,156 @@
+"""``AutoSampler``: the default strategy, chosen trial by trial from what the study shows.
+
+- Several objectives: NSGA-II (Deb et al. 2002).
+- One objective, the first ``n_startup_trials`` finished trials: random search.
+- Then Gaussian-process Bayesian optimisation with LogEI while the space is small and flat
+  (at most ``gp_max_params`` parameters, no conditional ones: every finished trial has the same
+  parameters) and fewer than ``gp_max_trials`` trials have finished: where a GP is the most
+  sample-efficient model and its cubic cost is still small.
+- Otherwise TPE (conditional or large spaces, long studies), multivariate and grouped, with
+  the constant liar so parallel workers spread out.
+
+The choice is recorded on every trial (system attribute ``auto:sampler``) and derived from
+stored trials only, so every worker chooses alike and a study shows which strategy proposed
+each of its trials. Nothing heavy is imported until a strategy is first used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from trimtab.distributions import BaseDistribution
+from trimtab.samplers._base import BaseSampler, Reservation, StudyCache
+from trimtab.samplers._random import RandomSampler
+from trimtab.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from trimtab.study import Study
+
+CHOICE_ATTR = "auto:sampler"
+RANDOM, GP, TPE, NSGA2 = "RandomSampler", "GPSampler", "TPESampler", "NSGAIISampler"
+
+
+class _Shape:
+    """Per study, updated one finished trial at a time: how many finished, which parameter
+    sets were seen."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.names: frozenset[str] | None = None  # the one parameter set, while there is one
+        self.conditional = False
+
+
+class AutoSampler(BaseSampler):
+    """Picks GP, TPE or NSGA-II per trial (see the module docstring); ``seed`` seeds all."""
+
+    def __init__(
+        self,
+        *,
+        n_startup_trials: int = 10,
+        gp_max_trials: int = 300,
+        gp_max_params: int = 16,
+        seed: int | None = None,
+    ) -> None:
+        for arg, value, low in (
+            ("n_startup_trials", n_startup_trials, 1),
+            ("gp_max_trials", gp_max_trials, 0),
+            ("gp_max_params", gp_max_params, 0),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{arg}={value!r} must be an integer >= {low}")
+        self._n_startup = n_startup_trials
+        self._gp_max_trials = gp_max_trials
+        self._gp_max_params = gp_max_params
+        self._random = RandomSampler(seed=seed)
+        self._seed = self._random.seed
+        self._samplers: dict[str, BaseSampler] = {RANDOM: self._random}
+        self._shapes: StudyCache[_Shape] = StudyCache(_Shape)
+
+    def reseed_rng(self) -> None:
+        for sampler in self._samplers.values():
+            sampler.reseed_rng()
+
+    # ---- the choice ----------------------------------------------------------------------
+
+    def choose(self, study: Study) -> str:
+        """The strategy the next trial of ``study`` gets (a sampler class name)."""
+        if len(study.directions) > 1:
+            return NSGA2
+        shape = self._shapes(study)
+        for t in study.get_trials((TrialState.COMPLETE,)):
+            if t.trial_id in shape.seen:
+                continue
+            shape.seen.add(t.trial_id)
+            names = frozenset(k for k, d in t.distributions.items() if not d.single())
+            if shape.names is None:
+                shape.names = names
+            elif names != shape.names:
+                shape.conditional = True
+        n = len(shape.seen)
+        if n < self._n_startup:
+            return RANDOM
+        if (
+            not shape.conditional
+            and n < self._gp_max_trials
+            and len(shape.names or ()) <= self._gp_max_params
+        ):
+            return GP
+        return TPE
+
+    def _sampler(self, name: str) -> BaseSampler:
+        sampler = self._samplers.get(name)
+        if sampler is None:
+            from trimtab import samplers
+
+            seed = self._seed
+            if name == GP:
+                sampler = samplers.GPSampler(n_startup_trials=1, seed=seed)
+            elif name == TPE:
+                sampler = samplers.TPESampler(
+                    n_startup_trials=2, group=True, constant_liar=True, seed=seed
+                )
+            else:
+                sampler = samplers.NSGAIISampler(seed=seed)
+            self._samplers[name] = sampler
+        return sampler
+
+    def _of(self, trial: FrozenTrial) -> BaseSampler:
+        name = trial.system_attrs.get(CHOICE_ATTR)
+        return self._sampler(name if name in (RANDOM, GP, TPE, NSGA2) else RANDOM)
+
+    # ---- the contract, delegated ---------------------------------------------------------
+
+    def reserve(self, study: Study, conflict: bool = False) -> Reservation | None:
+        return self._sampler(self.choose(study)).reserve(study, conflict)
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> Mapping[str, Any] | None:
+        name = self.choose(study)
+        sampler = self._sampler(name)
+        marked = trial.replace(system_attrs={**trial.system_attrs, CHOICE_ATTR: name})
+        extra = sampler.before_trial(study, marked)
+        return {CHOICE_ATTR: name, **(extra or {})}
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return self._of(trial).infer_relative_search_space(study, trial)
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        return self._of(trial).sample_relative(study, trial, search_space)
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, name: str, distribution: BaseDistribution
+    ) -> Any:
+        return self._of(trial).sample_independent(study, trial, name, distribution)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> Mapping[str, Any] | None:
+        return self._of(trial).after_trial(study, trial, state, values)

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+import trimtab
+from trimtab.samplers import AutoSampler
+from trimtab.trial import TrialState
+
+
+def quadratic(trial: trimtab.Trial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    y = trial.suggest_float("y", -5, 5)
+    return (x - 1.5) ** 2 + (y + 0.5) ** 2
+
+
+def chosen(study: trimtab.Study) -> list[str]:
+    return [t.system_attrs["auto:sampler"] for t in study.trials]
+
+
+def test_is_the_default_of_create_study() -> None:
+    assert isinstance(trimtab.create_study().sampler, AutoSampler)
+
+
+def test_random_start_then_gp_on_a_small_flat_space_and_it_finds_the_optimum() -> None:
+    study = trimtab.create_study(sampler=AutoSampler(seed=0))
+    study.optimize(quadratic, n_trials=30)
+    assert chosen(study) == ["RandomSampler"] * 10 + ["GPSampler"] * 20
+    assert study.best_value < 1e-3
+
+
+def test_tpe_for_conditional_spaces() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        x = trial.suggest_float("x", -2, 2)
+        if kind == "a":
+            return x**2 + trial.suggest_float("a_only", 0, 1)
+        return 1 + x**2 + trial.suggest_int("b_only", 0, 3)
+
+    study = trimtab.create_study(sampler=AutoSampler(seed=0))
+    study.optimize(objective, n_trials=25)
+    later = chosen(study)[10:]
+    assert later and set(later) == {"TPESampler"}
+
+
+def test_tpe_for_many_parameters_and_after_many_trials() -> None:
+    wide = trimtab.create_study(sampler=AutoSampler(seed=0, gp_max_params=3))
+    wide.optimize(lambda t: sum(t.suggest_float(f"x{i}", 0, 1) for i in range(4)), n_trials=12)
+    assert chosen(wide)[10:] == ["TPESampler"] * 2
+    long = trimtab.create_study(sampler=AutoSampler(seed=0, n_startup_trials=3, gp_max_trials=6))
+    long.optimize(quadratic, n_trials=9)
+    assert chosen(long) == ["RandomSampler"] * 3 + ["GPSampler"] * 3 + ["TPESampler"] * 3
+
+
+def test_nsga2_for_several_objectives() -> None:
+    study = trimtab.create_study(directions=["minimize", "maximize"], sampler=AutoSampler(seed=1))
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=5)
+    assert set(chosen(study)) == {"NSGAIISampler"}
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+def test_reproducible_with_a_seed_and_ask_tell() -> None:
+    def run(seed: int) -> list[dict[str, object]]:
+        study = trimtab.create_study(sampler=AutoSampler(seed=seed, n_startup_trials=3))
+        for _ in range(6):
+            trial = study.ask()
+            study.tell(trial, quadratic(trial))
+        return [dict(t.params) for t in study.trials]
+
+    assert run(4) == run(4)
+    assert run(4) != run(5)
+
+
+def test_enqueued_trials_and_failures_are_fine() -> None:
+    study = trimtab.create_study(sampler=AutoSampler(seed=0, n_startup_trials=3))
+    study.enqueue_trial({"x": 1.5, "y": -0.5})
+
+    def objective(trial: trimtab.Trial) -> float:
+        if trial.number == 2:
+            raise ValueError("boom")
+        return quadratic(trial)
+
+    study.optimize(objective, n_trials=8)
+    assert study.trials[0].params == {"x": 1.5, "y": -0.5}
+    assert study.trials[2].state == TrialState.FAILED
+    assert study.best_value == 0.0
+
+
+def test_import_stays_light() -> None:
+    import subprocess
+
+    code = (
+        "import sys, trimtab; trimtab.create_study(); "
+        "print(any(m in sys.modules for m in ('numpy', 'scipy')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_bad_arguments() -> None:
+    for arg, bad in (("n_startup_trials", 0), ("gp_max_trials", -1), ("gp_max_params", 1.5)):
+        with pytest.raises(ValueError, match=arg):
+            AutoSampler(**{arg: bad})  # type: ignore[arg-type]
