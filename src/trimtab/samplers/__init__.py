@@ -1,7 +1,7 @@
 """Search strategies: what to try next.
 
-Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``QMCSampler``, ``CMAESSampler``)
-are imported on first use, so ``import trimtab`` stays light.
+Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``BOHBSampler``, ``QMCSampler``,
+``CMAESSampler``) are imported on first use, so ``import trimtab`` stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -13,9 +13,10 @@ from trimtab.samplers._random import RandomSampler
 if TYPE_CHECKING:
     from trimtab.samplers._cmaes import CMAESSampler
     from trimtab.samplers._qmc import QMCSampler
-    from trimtab.samplers._tpe import TPESampler
+    from trimtab.samplers._tpe import BOHBSampler, TPESampler
 
 __all__ = [
+    "BOHBSampler",
     "BaseSampler",
     "CMAESSampler",
     "GridSampler",
@@ -28,9 +29,13 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "TPESampler":
-        from trimtab.samplers._tpe import TPESampler
+        from trimtab.samplers._tpe import BOHBSampler, TPESampler
 
         return TPESampler
+    if name == "BOHBSampler":
+        from trimtab.samplers._tpe import BOHBSampler
+
+        return BOHBSampler
     if name == "CMAESSampler":
         from trimtab.samplers._cmaes import CMAESSampler
 
