@@ -129,3 +129,12 @@ def test_a_hyperband_study_end_to_end() -> None:
             assert t.state == TrialState.COMPLETE and t.last_step == 27
     assert any(t.state == TrialState.PRUNED for t in study.trials)
     assert study.best_trial.state == TrialState.COMPLETE
+
+
+def test_rung_resources_are_every_brackets_rungs_then_the_full_training() -> None:
+    assert HyperbandPruner(1, 27, 3).rung_resources() == [1, 3, 9, 27]
+    assert HyperbandPruner(2, 20, 3).rung_resources() == [2, 6, 18, 20]
+    study = trimtab.create_study(pruner=HyperbandPruner(1, "auto", 3))
+    assert study.pruner.rung_resources(study) == []  # not known before a trial completes
+    finished(study, list(range(9)))  # steps 0..8: max_resource 9
+    assert study.pruner.rung_resources(study) == [1, 3, 9]

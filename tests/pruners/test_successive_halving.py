@@ -9,7 +9,7 @@ import pytest
 
 import trimtab
 from trimtab import TrialState
-from trimtab.pruners import SuccessiveHalvingPruner
+from trimtab.pruners import MedianPruner, PatientPruner, SuccessiveHalvingPruner
 
 from ._util import decisions, finished
 
@@ -161,3 +161,25 @@ def test_optimize_with_asha() -> None:
     assert all(t.last_step == 9 for t in complete)
     assert study.best_trial.state == TrialState.COMPLETE
     assert len(complete) < len(study.trials) / 2
+
+
+def test_rung_resources() -> None:
+    study = trimtab.create_study()
+    assert SuccessiveHalvingPruner(1, 3, max_resource=27).rung_resources(study) == [1, 3, 9, 27]
+    assert SuccessiveHalvingPruner(2, 2, 1, max_resource=20).rung_resources(study) == [4, 8, 16, 20]
+    # without max_resource: the rungs up to the largest step reported so far
+    pruner = SuccessiveHalvingPruner(1, 3)
+    assert pruner.rung_resources(study) == []
+    finished(study, {1: 1.0, 9: 1.0})
+    assert pruner.rung_resources(study) == [1, 3, 9]
+    auto = SuccessiveHalvingPruner("auto", 3, max_resource=300)
+    assert auto.rung_resources(trimtab.create_study()) == []
+    assert auto.rung_resources(study) == [1, 3, 9, 27, 81, 243, 300]  # 10 steps -> 1
+
+
+def test_patient_and_other_pruners_name_their_rungs() -> None:
+    study = trimtab.create_study()
+    wrapped = SuccessiveHalvingPruner(1, 3, max_resource=9)
+    assert PatientPruner(wrapped, 2).rung_resources(study) == [1, 3, 9]
+    assert PatientPruner(None, 2).rung_resources(study) is None
+    assert MedianPruner().rung_resources(study) is None

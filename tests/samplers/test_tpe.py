@@ -170,3 +170,43 @@ def test_group_models_parameters_that_appear_together() -> None:
         assert set(t.params) == {"branch", *expected}
     with pytest.raises(ValueError, match="group=True needs multivariate=True"):
         TPESampler(group=True, multivariate=False)
+
+
+def _bracket_study(pruner: trimtab.pruners.BasePruner, n: int) -> trimtab.Study:
+    """Bracket-0 trials of ``HyperbandPruner(1, 9, 3)`` score best at x = 0.8, the others at
+    x = -0.8 (told by ask/tell, whatever the study's pruner)."""
+    hyperband = trimtab.pruners.HyperbandPruner(1, 9, 3)
+    study = trimtab.create_study(sampler=TPESampler(seed=0, n_startup_trials=5), pruner=pruner)
+    for _ in range(n):
+        trial = study.ask()
+        x = trial.suggest_float("x", -1, 1)
+        target = 0.8 if hyperband.bracket_of(trial.number) == 0 else -0.8
+        study.tell(trial, (x - target) ** 2)
+    return study
+
+
+def test_with_hyperband_tpe_learns_from_the_same_bracket_only() -> None:
+    hyperband = trimtab.pruners.HyperbandPruner(1, 9, 3)
+    late = [t for t in _bracket_study(hyperband, 120).trials if t.number >= 60]
+    zero = [t.params["x"] for t in late if hyperband.bracket_of(t.number) == 0]
+    rest = [t.params["x"] for t in late if hyperband.bracket_of(t.number) != 0]
+    assert statistics.median(zero) > 0.6 and statistics.median(rest) < -0.6
+    # without the brackets, one model for both: one of the two groups is far off
+    mixed = [t for t in _bracket_study(trimtab.pruners.NopPruner(), 120).trials[60:]]
+    zero = [t.params["x"] for t in mixed if hyperband.bracket_of(t.number) == 0]
+    rest = [t.params["x"] for t in mixed if hyperband.bracket_of(t.number) != 0]
+    assert statistics.median(zero) < 0.6 or statistics.median(rest) > -0.6
+
+
+def test_bracket_history_does_not_corrupt_the_incremental_caches() -> None:
+    # a sampler that saw the study grow proposes what a fresh one proposes on the same records
+    hyperband = trimtab.pruners.HyperbandPruner(1, 9, 3)
+    grown = _bracket_study(hyperband, 50)
+    fresh = trimtab.create_study(sampler=TPESampler(seed=0, n_startup_trials=5), pruner=hyperband)
+    fresh.add_trials(grown.trials)
+    for _ in range(17):  # a whole cycle of brackets
+        a, b = grown.ask(), fresh.ask()
+        assert a.number == b.number
+        assert a.suggest_float("x", -1, 1) == b.suggest_float("x", -1, 1)
+        grown.tell(a, 1.0)
+        fresh.tell(b, 1.0)

@@ -35,6 +35,16 @@ class BasePruner(abc.ABC):
         """
         return list(trials)
 
+    def rung_resources(self, study: Study) -> list[int] | None:
+        """The resources (steps) at which this pruner compares trials, ascending, ending with
+        the full training's ``max_resource`` when it is known.
+
+        ``None`` (the default): the pruner does not work in rungs. ``[]``: it does, but the
+        rungs are not known yet (``"auto"`` resources before a trial completes). Model-based
+        Hyperband (``trimtab.samplers.BOHBSampler``) fits its model at one of these.
+        """
+        return None
+
 
 class NopPruner(BasePruner):
     """Never prunes. The default until a pruner is chosen."""

@@ -95,8 +95,8 @@ class HyperbandPruner(BasePruner):
             return self._max_resource
         if study is None:
             raise ValueError(
-                "HyperbandPruner(max_resource='auto').bracket_of needs the study: the number "
-                "of brackets comes from its first completed trial"
+                "HyperbandPruner(max_resource='auto') needs the study: the number of brackets "
+                "and the rungs come from its first completed trial"
             )
         first = first_completed(study.get_trials())
         return None if first is None or first.last_step is None else first.last_step + 1
@@ -130,6 +130,19 @@ class HyperbandPruner(BasePruner):
             return None
         cycle = self._cycle(max_resource)
         return cycle[trial_number % len(cycle)]
+
+    def rung_resources(self, study: Study | None = None) -> list[int]:
+        """Every bracket's rungs (``min_resource * eta**k`` below ``max_resource``), then
+        ``max_resource``. ``[]`` while ``max_resource="auto"`` is not known yet."""
+        max_resource = self._resolve_max(study)
+        if max_resource is None:
+            return []
+        out = []
+        r = self._min_resource
+        while r < max_resource:
+            out.append(r)
+            r *= self._eta
+        return [*out, max_resource]
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         maximize = direction_of(study, self) == StudyDirection.MAXIMIZE

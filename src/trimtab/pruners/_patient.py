@@ -74,3 +74,7 @@ class PatientPruner(BasePruner):
         if self._wrapped is None:
             return list(trials)
         return self._wrapped.comparable_trials(study, trial_number, trials)
+
+    def rung_resources(self, study: Study) -> list[int] | None:
+        """The wrapped pruner's rungs (``None`` when there is none)."""
+        return None if self._wrapped is None else self._wrapped.rung_resources(study)

@@ -131,6 +131,27 @@ class SuccessiveHalvingPruner(BasePruner):
             None if max_resource is None else check_int(owner, "max_resource", max_resource, 1)
         )
 
+    def rung_resources(self, study: Study) -> list[int]:
+        """The rungs, then ``max_resource``; without ``max_resource``, the rungs up to the
+        largest step any trial reported. ``[]`` while ``min_resource="auto"`` is unknown."""
+        min_resource = self._min_resource
+        trials = None
+        if min_resource is None:
+            trials = study.get_trials()
+            min_resource = auto_min_resource(trials)
+            if min_resource is None:
+                return []
+        top = self._max_resource
+        if top is None:
+            trials = study.get_trials() if trials is None else trials
+            top = max((t.last_step or 0 for t in trials), default=0)
+        out = []
+        r = min_resource * self._eta**self._rate
+        while r < top or (self._max_resource is None and r == top):
+            out.append(r)
+            r *= self._eta
+        return out if self._max_resource is None else [*out, self._max_resource]
+
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         maximize = direction_of(study, self) == StudyDirection.MAXIMIZE
         if not trial.intermediate_values:

@@ -1,8 +1,8 @@
 """Search strategies: what to try next.
 
-Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``GPSampler``, ``QMCSampler``,
-``CMAESSampler``), and the genetic ones (``GeneticSampler``, ``NSGAIISampler``), are imported
-on first use, so ``import trimtab`` stays light.
+Samplers that need NumPy, SciPy or cmaes (``TPESampler``, ``BOHBSampler``, ``GPSampler``,
+``QMCSampler``, ``CMAESSampler``), and the genetic ones (``GeneticSampler``,
+``NSGAIISampler``), are imported on first use, so ``import trimtab`` stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -17,10 +17,11 @@ if TYPE_CHECKING:
     from trimtab.samplers._ga import GeneticSampler, NSGAIISampler
     from trimtab.samplers._gp import GPSampler
     from trimtab.samplers._qmc import QMCSampler
-    from trimtab.samplers._tpe import TPESampler
+    from trimtab.samplers._tpe import BOHBSampler, TPESampler
 
 __all__ = [
     "AutoSampler",
+    "BOHBSampler",
     "BaseSampler",
     "CMAESSampler",
     "GPSampler",
@@ -36,9 +37,13 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "TPESampler":
-        from trimtab.samplers._tpe import TPESampler
+        from trimtab.samplers._tpe import BOHBSampler, TPESampler
 
         return TPESampler
+    if name == "BOHBSampler":
+        from trimtab.samplers._tpe import BOHBSampler
+
+        return BOHBSampler
     if name == "CMAESSampler":
         from trimtab.samplers._cmaes import CMAESSampler
 

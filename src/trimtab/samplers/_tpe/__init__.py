@@ -1,5 +1,6 @@
-"""Tree-structured Parzen estimator."""
+"""Tree-structured Parzen estimator, and model-based Hyperband (BOHB) built on it."""
 
+from trimtab.samplers._tpe._bohb import BOHBSampler
 from trimtab.samplers._tpe._sampler import TPESampler
 
-__all__ = ["TPESampler"]
+__all__ = ["BOHBSampler", "TPESampler"]

@@ -95,7 +95,11 @@ class ParzenEstimator:
             axis=0
         )
 
-    def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
+    def sample(
+        self, rng: np.random.Generator, size: int, bandwidth_factor: float = 1.0
+    ) -> dict[str, np.ndarray]:
+        """``size`` draws; numeric bandwidths are multiplied by ``bandwidth_factor`` (BOHB's
+        wider sampling, Falkner et al. 2018, section 4.1), categorical kernels are not."""
         comps = rng.choice(self.n + 1, size=size, p=np.exp(self.log_weights))
         out: dict[str, np.ndarray] = {}
         for name, table in self.log_probs.items():
@@ -103,7 +107,7 @@ class ParzenEstimator:
             u = rng.random(size)[:, None] * cum[:, -1:]
             out[name] = (u > cum).sum(axis=1)
         if self.numeric:
-            mu, sigma = self.mu[:, comps], self.sigma[:, comps]  # (d, size)
+            mu, sigma = self.mu[:, comps], self.sigma[:, comps] * bandwidth_factor  # (d, size)
             x = rng.normal(mu, sigma)
             bad = (x < 0.0) | (x > 1.0)
             for _ in range(100):  # rejection: a truncated Gaussian

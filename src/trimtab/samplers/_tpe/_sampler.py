@@ -9,6 +9,13 @@ group, Scott's-rule bandwidths with a floor, a prior component, and the candidat
 Parameters outside the shared (relative) space, e.g. those of a conditional branch, are
 proposed one at a time from the trials that have them. Pruned trials count as bad; with
 ``constant_liar`` so do running ones, so that parallel workers spread out.
+
+The history of trial ``n`` is what the study's pruner calls comparable:
+``study.pruner.comparable_trials(study, n, trials)``. Most pruners keep every trial; with
+``HyperbandPruner`` TPE learns only from the trials of ``n``'s bracket, whose values were
+measured under the same early-stopping schedule (Li et al. 2018 run each bracket on its own),
+and each bracket has its own ``n_startup_trials`` random start. (``BOHBSampler`` instead pools
+the brackets through their values at common rungs.)
 """
 
 from __future__ import annotations
@@ -129,28 +136,56 @@ class TPESampler(BaseSampler):
         states = (TrialState.COMPLETE, TrialState.PRUNED) + (
             (TrialState.RUNNING,) if self._liar else ()
         )
-        # COMPLETE trials that shaped the relative space hold all of it (it only shrinks)
-        known = self._spaces(study).seen
-        usable = [
-            t
-            for t in study.get_trials(states)
-            if t.number != trial.number
-            and (
-                (relative and t.trial_id in known)
-                or all(same(t._distributions.get(k), d) for k, d in space.items())
-            )
-        ]
+        # the pruner says which trials are comparable (Hyperband: the same bracket)
+        history = study.pruner.comparable_trials(study, trial.number, study.get_trials(states))
+        usable = self._usable(study, trial, space, relative, history)
         complete = [t for t in usable if t.state == TrialState.COMPLETE]
         if len(complete) < max(self._n_startup, 2):
             return None
         below, above = self._split(
             study.directions, complete, [t for t in usable if t.state != TrialState.COMPLETE]
         )
+        return self._pick(study, trial, space, relative, below, above)
+
+    def _usable(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        space: Mapping[str, BaseDistribution],
+        relative: bool,
+        trials: Sequence[FrozenTrial],
+    ) -> list[FrozenTrial]:
+        """The trials of ``trials`` (other than ``trial``) that hold every parameter of
+        ``space`` with the same distribution."""
+        # COMPLETE trials that shaped the relative space hold all of it (it only shrinks)
+        known = self._spaces(study).seen
+        return [
+            t
+            for t in trials
+            if t.number != trial.number
+            and (
+                (relative and t.trial_id in known)
+                or all(same(t._distributions.get(k), d) for k, d in space.items())
+            )
+        ]
+
+    def _pick(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        space: Mapping[str, BaseDistribution],
+        relative: bool,
+        below: list[FrozenTrial],
+        above: list[FrozenTrial],
+        bandwidth_factor: float = 1.0,
+    ) -> dict[str, Any]:
+        """The candidate, drawn from the density of ``below`` (bandwidths times
+        ``bandwidth_factor``), that maximises l(x) / g(x)."""
         good = ParzenEstimator(self._observe(study, below, space), space, self._prior_weight)
         bad = ParzenEstimator(self._observe(study, above, space), space, self._prior_weight)
         salt = zlib.crc32("|".join(space).encode()) if not relative else 0
         rng = np.random.default_rng([self._random.seed & (2**63 - 1), trial.number, salt])
-        candidates = good.sample(rng, self._n_candidates)
+        candidates = good.sample(rng, self._n_candidates, bandwidth_factor)
         score = good.log_pdf(candidates) - bad.log_pdf(candidates)
         best = int(np.argmax(score))
         out: dict[str, Any] = {}
