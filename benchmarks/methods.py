@@ -222,6 +222,8 @@ def smac_hpo(problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> No
 
 
 METHODS: dict[str, Runner] = {
+    # the default of create_study
+    "trimtab.auto": _trimtab(lambda s, seed: s.AutoSampler(seed=seed)),
     "trimtab.random": _trimtab(lambda s, seed: s.RandomSampler(seed=seed)),
     "trimtab.tpe": _trimtab(lambda s, seed: s.TPESampler(seed=seed)),
     "trimtab.qmc": _trimtab(lambda s, seed: s.QMCSampler(seed=seed)),

@@ -37,7 +37,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "TPESampler":
-        from trimtab.samplers._tpe import BOHBSampler, TPESampler
+        from trimtab.samplers._tpe import TPESampler
 
         return TPESampler
     if name == "BOHBSampler":

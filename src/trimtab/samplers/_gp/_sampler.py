@@ -113,7 +113,11 @@ class GPSampler(BaseSampler):
         known = self._spaces(study).seen
         complete: list[FrozenTrial] = []
         pending: list[_Pending] = []
-        for t in study.get_trials((TrialState.COMPLETE, TrialState.RUNNING)):
+        # the pruner says which trials are comparable (Hyperband: the same bracket)
+        history = study.pruner.comparable_trials(
+            study, trial.number, study.get_trials((TrialState.COMPLETE, TrialState.RUNNING))
+        )
+        for t in history:
             if t.state == TrialState.COMPLETE and t.trial_id in known:
                 complete.append(t)
             elif t.state == TrialState.RUNNING and t.number != trial.number:

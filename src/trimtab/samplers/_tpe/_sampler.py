@@ -35,6 +35,7 @@ from trimtab.samplers._search_space import SpaceState, same
 from trimtab.samplers._tpe._parzen import ParzenEstimator
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 from trimtab.trial._best import pareto_front
+from trimtab.trial._frozen import proposed_params
 
 if TYPE_CHECKING:
     from trimtab.study import Study
@@ -159,15 +160,21 @@ class TPESampler(BaseSampler):
         ``space`` with the same distribution."""
         # COMPLETE trials that shaped the relative space hold all of it (it only shrinks)
         known = self._spaces(study).seen
-        return [
-            t
-            for t in trials
-            if t.number != trial.number
-            and (
-                (relative and t.trial_id in known)
-                or all(same(t._distributions.get(k), d) for k, d in space.items())
-            )
-        ]
+        out = []
+        for t in trials:
+            if t.number == trial.number:
+                continue
+            if (relative and t.trial_id in known) or all(
+                same(t._distributions.get(k), d) for k, d in space.items()
+            ):
+                out.append(t)
+            elif relative and t.state == TrialState.RUNNING:
+                # a running trial whose objective has not stored its parameters yet: where
+                # its sampler sent it (the liar needs to know where the workers are)
+                params = proposed_params(t)
+                if all(k in params and d.contains(params[k]) for k, d in space.items()):
+                    out.append(t)
+        return out
 
     def _pick(
         self,
@@ -229,7 +236,7 @@ class TPESampler(BaseSampler):
         for t in trials:
             row = cache.get(t.trial_id)
             if row is None:
-                codes = self._encode(t)
+                codes = self._encode(t, space)
                 row = pick(codes) if len(names) > 1 else (pick(codes),)
                 if t.state.is_finished():  # finished trials never change
                     cache[t.trial_id] = row
@@ -238,10 +245,13 @@ class TPESampler(BaseSampler):
         return {name: matrix[:, j] for j, name in enumerate(names)}
 
     @staticmethod
-    def _encode(t: FrozenTrial) -> dict[str, float]:
+    def _encode(t: FrozenTrial, space: Mapping[str, BaseDistribution]) -> dict[str, float]:
         codes = {}
-        for name, dist in t.distributions.items():
-            value = t.params[name]
+        params = proposed_params(t) if t.state == TrialState.RUNNING else t._params
+        for name, value in params.items():
+            dist = t._distributions.get(name) or space.get(name)
+            if dist is None:
+                continue
             if isinstance(dist, CategoricalDistribution):
                 codes[name] = float(dist.index_of(value))
             else:
