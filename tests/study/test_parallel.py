@@ -120,10 +120,10 @@ def test_timeout_is_shared(url: Any) -> None:
 
     study = trimtab.create_study(storage=url)
     start = time.monotonic()
-    # the timeout, and a second for an ask under way at that moment (on a busy machine)
-    deadline = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3)
+    # the timeout, and a margin for an ask under way at that moment (on a busy machine)
+    deadline = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=7)
     study.optimize(slow, timeout=2, n_jobs=2)  # worker start-up counts against the timeout
-    assert time.monotonic() - start < 15
+    assert time.monotonic() - start < 30
     trials = study.trials
     assert all(t.state == TrialState.COMPLETE for t in trials)
     assert all(t.datetime_start is not None and t.datetime_start <= deadline for t in trials)
