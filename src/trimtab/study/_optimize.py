@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from trimtab._logging import get_logger
-from trimtab.exceptions import SearchSpaceExhausted, TrialPruned
+from trimtab.exceptions import SearchSpaceExhausted, TrialPruned, UpdateFinishedTrialError
 from trimtab.study._trial import Trial
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 
@@ -184,22 +184,46 @@ def run_optimize(
         progress.close()
 
 
+TAKEN_OVER = ("WorkerLost", "TrialTimeout")
+"""``fail_reason`` types with which another process ends a trial it judged lost or too long."""
+
+
+def _tell(study: Study, trial: Trial, *args: Any, **kwargs: Any) -> FrozenTrial:
+    """``study.tell``; if another worker has meanwhile failed the trial (no heartbeat seen in
+    time), the stored record, with a warning, instead of an error."""
+    try:
+        return study.tell(trial, *args, **kwargs)
+    except UpdateFinishedTrialError:
+        stored = study.storage.get_trial(trial._trial_id)
+        reason = stored.fail_reason or {}
+        if stored.state != TrialState.FAILED or reason.get("type") not in TAKEN_OVER:
+            raise
+        _logger.warning(
+            "trial %d was marked FAILED meanwhile (%s); its result is not recorded",
+            trial.number,
+            reason.get("message"),
+        )
+        return stored
+
+
 def _run_trial(
     study: Study, func: ObjectiveFunc, trial: Trial, catch: tuple[type[BaseException], ...]
 ) -> FrozenTrial:
     try:
         result = func(trial)
     except TrialPruned:
-        return study.tell(trial, state=TrialState.PRUNED)
+        return _tell(study, trial, state=TrialState.PRUNED)
     except KeyboardInterrupt:
         raise  # handled by the loop
     except BaseException as exc:
-        frozen = study.tell(trial, state=TrialState.FAILED, fail_reason=failure(exc))
+        frozen = _tell(study, trial, state=TrialState.FAILED, fail_reason=failure(exc))
         if not isinstance(exc, catch):
             raise
+        if frozen.fail_reason is not None and frozen.fail_reason.get("type") in TAKEN_OVER:
+            return frozen  # already warned
         _logger.warning("trial %d failed with %s: %s", trial.number, type(exc).__name__, exc)
         return frozen
-    return study.tell(trial, result)
+    return _tell(study, trial, result)
 
 
 def _log_trial(t: FrozenTrial, best: _Best) -> None:

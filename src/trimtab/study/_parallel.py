@@ -29,6 +29,7 @@ from trimtab.pruners import BasePruner
 from trimtab.samplers import BaseSampler
 from trimtab.storages import BaseStorage
 from trimtab.storages._proxy import ProxyStorage
+from trimtab.study._heartbeat import enqueue_retry
 from trimtab.study._optimize import Progress, _run_trial, failure
 from trimtab.study._trial import Trial
 from trimtab.trial import FrozenTrial, TrialState
@@ -113,6 +114,9 @@ def run_parallel(
         reason = f"worker process {ended.index} ended (exit code {ended.exitcode})"
         if _mark_failed(study.storage, trial[1], reason) and not ended.interrupted:
             lost.append(f"trial {trial[0]} ({reason})")
+            if study._heartbeat is not None and study._heartbeat.retry_failed:
+                retried = study.storage.get_trial(trial[1])
+                enqueue_retry(study, retried, study._heartbeat.retry_failed)
 
     result = pool.run(
         _work, job, serve=study.storage if url is None else None, on_event=on_event, on_exit=on_exit

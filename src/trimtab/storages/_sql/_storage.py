@@ -33,7 +33,13 @@ from trimtab.exceptions import (
     StudyNotFoundError,
     UpdateFinishedTrialError,
 )
-from trimtab.storages._base import BaseStorage, ClaimTaken, check_json, encode_float
+from trimtab.storages._base import (
+    BaseStorage,
+    ClaimTaken,
+    check_json,
+    encode_float,
+    stale_reason,
+)
 from trimtab.storages._sql import _migrate
 from trimtab.storages._sql._rows import RowCodec, aware, dumps, merge, now
 from trimtab.storages._sql._schema import claims, studies, trials
@@ -92,8 +98,10 @@ class SQLStorage(BaseStorage):
         # transactions must not overlap. Elsewhere each thread has its own connection.
         shared = is_sqlite and (not parsed.database or parsed.database == ":memory:")
         self._memory = shared  # a database only this process can see
+        # Its reads too: returning the shared connection to the pool rolls back whatever
+        # transaction another thread has open on it.
         self._write_lock: contextlib.AbstractContextManager[Any] = (
-            threading.Lock() if shared else contextlib.nullcontext()
+            threading.RLock() if shared else contextlib.nullcontext()
         )
         try:
             _migrate.ensure_schema(self._writing, url)
@@ -116,6 +124,12 @@ class SQLStorage(BaseStorage):
                 conn.rollback()
                 raise
             conn.commit()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        """A connection for reads."""
+        with self._write_lock, self._engine.connect() as conn:
+            yield conn
 
     def remove_session(self) -> None:
         self._engine.dispose(close=False)
@@ -168,14 +182,14 @@ class SQLStorage(BaseStorage):
             self._caches.pop(study_id, None)
 
     def _study_row(self, study_id: int) -> sa.Row[Any]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(sa.select(studies).where(studies.c.study_id == study_id)).first()
         if row is None:
             raise StudyNotFoundError(f"no study with study_id={study_id}")
         return row
 
     def get_study_id_from_name(self, study_name: str) -> int:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             sid = conn.execute(
                 sa.select(studies.c.study_id).where(studies.c.study_name == study_name)
             ).scalar()
@@ -229,7 +243,7 @@ class SQLStorage(BaseStorage):
         self._set_study_attr("system_attrs", study_id, key, value)
 
     def get_all_studies(self) -> list[StudySummary]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             rows = conn.execute(sa.select(studies).order_by(studies.c.study_id)).all()
         out = []
         for row in rows:
@@ -274,7 +288,7 @@ class SQLStorage(BaseStorage):
         return self._rows.frozen(row)
 
     def pop_waiting_trial(self, study_id: int) -> FrozenTrial | None:
-        with self._engine.connect() as conn:  # cheap check before taking the write lock
+        with self._reading() as conn:  # cheap check before taking the write lock
             if conn.execute(self._q.any_waiting, {"sid": study_id}).first() is None:
                 return None
         with self._writing() as conn:
@@ -342,10 +356,12 @@ class SQLStorage(BaseStorage):
             if fail_reason is not None:
                 new["fail_reason"] = dumps(dict(fail_reason))
             conn.execute(self._q.update, new)
+            if old["state"] == "WAITING" and state == TrialState.RUNNING:
+                conn.execute(self._q.beat, {"tid": trial_id})
         return self._rows.frozen(new)
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(self._q.select_one, {"tid": trial_id}).first()
         if row is None:
             raise KeyError(f"no trial with trial_id={trial_id}")
@@ -354,7 +370,7 @@ class SQLStorage(BaseStorage):
     def get_all_trials(
         self, study_id: int, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
-        with self._lock, self._engine.connect() as conn:
+        with self._lock, self._reading() as conn:
             # The study's change counter first: unchanged, nothing to read; gone, an error.
             study_seq = conn.execute(self._q.study_seq, {"sid": study_id}).scalar()
             if study_seq is None:
@@ -378,6 +394,33 @@ class SQLStorage(BaseStorage):
                 return [t for t in cached if t is not None]
             return [t for t in cached if t is not None and t.state in states]
 
+    # ---- heartbeats ----------------------------------------------------------------------
+
+    def record_heartbeat(self, trial_id: int) -> bool:
+        with self._writing() as conn:
+            return bool(conn.execute(self._q.beat, {"tid": trial_id}).rowcount)
+
+    def fail_stale_trials(self, study_id: int, timeout: float) -> list[FrozenTrial]:
+        timeout = float(timeout)
+        with self._reading() as conn:  # cheap check before taking the write lock
+            if (
+                conn.execute(self._q.any_stale, {"sid": study_id, "timeout": timeout}).first()
+                is None
+            ):
+                return []
+        failed = []
+        with self._writing() as conn:
+            seq, _ = self._bump(conn, study_id)  # serialises this with every writer of the study
+            stale = conn.execute(self._q.stale, {"sid": study_id, "timeout": timeout}).all()
+            for trial_id, age in stale:
+                reason = dumps(stale_reason(float(age), timeout))
+                conn.execute(
+                    self._q.fail_stale,
+                    {"tid": trial_id, "reason": reason, "now": now(), "seq": seq},
+                )
+                failed.append(conn.execute(self._q.select_one, {"tid": trial_id}).one())
+        return [self._rows.frozen(row._mapping) for row in failed]
+
     # ---- claims --------------------------------------------------------------------------
 
     def claim(self, study_id: int, key: str) -> bool:
@@ -390,7 +433,7 @@ class SQLStorage(BaseStorage):
         return True
 
     def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             keys = (
                 conn.execute(
                     sa.select(claims.c.key).where(
