@@ -132,19 +132,37 @@ def run_optimize(
     gc_after_trial: bool,
     show_progress_bar: bool,
     n_jobs: int = 1,
+    trial_timeout: float | None = None,
 ) -> None:
     from trimtab.execution import resolve_n_jobs
 
     catch_types, cbs = _check_args(func, n_trials, timeout, catch, callbacks)
+    if trial_timeout is not None and (
+        isinstance(trial_timeout, bool)
+        or not isinstance(trial_timeout, int | float)
+        or not trial_timeout > 0
+    ):
+        raise ValueError(
+            f"trial_timeout={trial_timeout!r} must be a number of seconds > 0 (how long one "
+            "trial may run), or None for no limit"
+        )
     n_workers = resolve_n_jobs(n_jobs)
     study._stop_flag = False
-    if n_workers > 1:
+    if n_workers > 1 or trial_timeout is not None:
         from trimtab.study._parallel import run_parallel
 
         progress = Progress(study, n_trials, cbs, False, show_progress_bar)
         try:
             run_parallel(
-                study, func, n_trials, timeout, catch_types, gc_after_trial, progress, n_workers
+                study,
+                func,
+                n_trials,
+                timeout,
+                catch_types,
+                gc_after_trial,
+                progress,
+                n_workers,
+                trial_timeout,
             )
         finally:
             progress.close()

@@ -342,6 +342,7 @@ class Study:
         callbacks: Iterable[Callback] | None = None,
         gc_after_trial: bool = False,
         show_progress_bar: bool = False,
+        trial_timeout: float | None = None,
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed,
         the sampler ran out of points, or ``study.stop()`` was called.
@@ -356,6 +357,12 @@ class Study:
         the objective with ``def`` at a module's top level). Callbacks run in this process as
         trials finish. An exception outside ``catch`` stops every worker after its running
         trial and is raised here; Ctrl-C marks the running trials FAILED and returns.
+
+        ``trial_timeout``: seconds one trial may run. A trial still running then is stopped
+        by killing its worker process (a new one takes its place) and is marked FAILED with
+        reason type ``TrialTimeout``. A running thread cannot be stopped safely, so with
+        ``trial_timeout`` trials always run in worker processes, also with ``n_jobs=1`` (one
+        worker process): ``func``, the sampler and the pruner must then pickle, as above.
         """
         run_optimize(
             self,
@@ -367,6 +374,7 @@ class Study:
             gc_after_trial,
             show_progress_bar,
             n_jobs,
+            trial_timeout,
         )
 
     def stop(self) -> None:
