@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from trimtab._logging import get_logger
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from trimtab.study._study import Callback, ObjectiveFunc, Study
 
 _logger = get_logger(__name__)
+
+Gate = Callable[["Study"], bool]
 
 
 def failure(exc: BaseException) -> dict[str, str]:
@@ -133,7 +135,10 @@ def run_optimize(
     show_progress_bar: bool,
     n_jobs: int = 1,
     trial_timeout: float | None = None,
+    gate: Gate | None = None,
 ) -> None:
+    """``Study.optimize``. ``gate(study)``, if given, is asked before each new trial (in
+    whichever process runs it) and stops the loop when it says False."""
     from trimtab.execution import resolve_n_jobs
 
     catch_types, cbs = _check_args(func, n_trials, timeout, catch, callbacks)
@@ -163,6 +168,7 @@ def run_optimize(
                 progress,
                 n_workers,
                 trial_timeout,
+                gate,
             )
         finally:
             progress.close()
@@ -176,6 +182,8 @@ def run_optimize(
             if n_trials is not None and done >= n_trials:
                 break
             if timeout is not None and time.monotonic() - start >= timeout:
+                break
+            if gate is not None and not gate(study):
                 break
             try:
                 trial = study.ask()

@@ -30,7 +30,7 @@ from trimtab.samplers import BaseSampler
 from trimtab.storages import BaseStorage
 from trimtab.storages._proxy import ProxyStorage
 from trimtab.study._heartbeat import enqueue_retry
-from trimtab.study._optimize import Progress, _run_trial, failure
+from trimtab.study._optimize import Gate, Progress, _run_trial, failure
 from trimtab.study._trial import Trial
 from trimtab.trial import FrozenTrial, TrialState
 
@@ -53,6 +53,7 @@ class _Job:
     deadline: float | None  # time.time() after which no trial starts
     gc_after_trial: bool
     log_level: int
+    gate: Gate | None = None
 
 
 def shared_url(storage: BaseStorage) -> str | None:
@@ -75,11 +76,13 @@ def run_parallel(
     progress: Progress,
     n_workers: int,
     trial_timeout: float | None = None,
+    gate: Gate | None = None,
 ) -> None:
     try:
         for name, obj in (("func", func), ("sampler", study.sampler), ("pruner", study.pruner)):
             check_picklable(name, obj)
         check_picklable("catch", catch)
+        check_picklable("gate", gate)
     except TypeError as exc:
         if n_workers > 1:
             raise
@@ -100,6 +103,7 @@ def run_parallel(
         deadline=None if timeout is None else time.time() + timeout,
         gc_after_trial=gc_after_trial,
         log_level=logging.getLogger("trimtab").getEffectiveLevel(),
+        gate=gate,
     )
     pool = ProcessPool(n_workers, budget=n_trials)
     running: dict[int, tuple[int, int]] = {}  # worker -> (trial number, trial id)
@@ -219,6 +223,9 @@ def _work(ctx: WorkerContext, job: _Job) -> None:
     try:
         while ctx.take():
             if job.deadline is not None and time.time() >= job.deadline:
+                ctx.stop_all()
+                break
+            if job.gate is not None and not job.gate(study):
                 ctx.stop_all()
                 break
             try:
