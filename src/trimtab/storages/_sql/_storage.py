@@ -41,6 +41,7 @@ from trimtab.storages._base import (
     stale_reason,
 )
 from trimtab.storages._sql import _migrate
+from trimtab.storages._sql._reconnect import AT_COMMIT, reconnecting
 from trimtab.storages._sql._rows import RowCodec, aware, dumps, merge, now
 from trimtab.storages._sql._schema import claims, studies, trials
 from trimtab.storages._sql._sqlite import configure_sqlite
@@ -104,7 +105,7 @@ class SQLStorage(BaseStorage):
             threading.RLock() if shared else contextlib.nullcontext()
         )
         try:
-            _migrate.ensure_schema(self._writing, url)
+            reconnecting(_migrate.ensure_schema)(self._writing, url)
         except sa.exc.DBAPIError as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc.orig}") from None
         self._q = Statements(self._engine.dialect.name)
@@ -123,7 +124,11 @@ class SQLStorage(BaseStorage):
             except BaseException:
                 conn.rollback()
                 raise
-            conn.commit()
+            try:
+                conn.commit()
+            except sa.exc.DBAPIError as exc:
+                setattr(exc, AT_COMMIT, True)  # for the log: see _reconnect
+                raise
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sa.Connection]:
@@ -145,6 +150,7 @@ class SQLStorage(BaseStorage):
 
     # ---- studies -------------------------------------------------------------------------
 
+    @reconnecting
     def create_new_study(
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
@@ -172,6 +178,7 @@ class SQLStorage(BaseStorage):
                 "load_if_exists=True to load it, or choose another name"
             ) from None
 
+    @reconnecting
     def delete_study(self, study_id: int) -> None:
         with self._writing() as conn:
             self._bump(conn, study_id)
@@ -188,6 +195,7 @@ class SQLStorage(BaseStorage):
             raise StudyNotFoundError(f"no study with study_id={study_id}")
         return row
 
+    @reconnecting
     def get_study_id_from_name(self, study_name: str) -> int:
         with self._reading() as conn:
             sid = conn.execute(
@@ -207,16 +215,20 @@ class SQLStorage(BaseStorage):
                 )
         return int(sid)
 
+    @reconnecting
     def get_study_name_from_id(self, study_id: int) -> str:
         return str(self._study_row(study_id).study_name)
 
+    @reconnecting
     def get_study_directions(self, study_id: int) -> list[StudyDirection]:
         names = json.loads(self._study_row(study_id).directions)
         return [StudyDirection[n] for n in names]
 
+    @reconnecting
     def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
         return dict(json.loads(self._study_row(study_id).user_attrs))
 
+    @reconnecting
     def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
         return dict(json.loads(self._study_row(study_id).system_attrs))
 
@@ -234,14 +246,17 @@ class SQLStorage(BaseStorage):
                 .values({column: dumps(current)})
             )
 
+    @reconnecting
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
         check_json("user attribute", key, value)
         self._set_study_attr("user_attrs", study_id, key, value)
 
+    @reconnecting
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
         check_json("system attribute", key, value)
         self._set_study_attr("system_attrs", study_id, key, value)
 
+    @reconnecting
     def get_all_studies(self) -> list[StudySummary]:
         with self._reading() as conn:
             rows = conn.execute(sa.select(studies).order_by(studies.c.study_id)).all()
@@ -270,6 +285,7 @@ class SQLStorage(BaseStorage):
 
     # ---- trials --------------------------------------------------------------------------
 
+    @reconnecting
     def create_new_trial(
         self, study_id: int, template: FrozenTrial | None = None, *, claim: str | None = None
     ) -> FrozenTrial:
@@ -287,6 +303,7 @@ class SQLStorage(BaseStorage):
             raise ClaimTaken(claim) from None
         return self._rows.frozen(row)
 
+    @reconnecting
     def pop_waiting_trial(self, study_id: int) -> FrozenTrial | None:
         with self._reading() as conn:  # cheap check before taking the write lock
             if conn.execute(self._q.any_waiting, {"sid": study_id}).first() is None:
@@ -300,6 +317,7 @@ class SQLStorage(BaseStorage):
             row = conn.execute(self._q.select_one, {"tid": trial_id}).one()
         return self._rows.frozen(row._mapping)
 
+    @reconnecting
     def update_trial(
         self,
         trial_id: int,
@@ -360,6 +378,7 @@ class SQLStorage(BaseStorage):
                 conn.execute(self._q.beat, {"tid": trial_id})
         return self._rows.frozen(new)
 
+    @reconnecting
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._reading() as conn:
             row = conn.execute(self._q.select_one, {"tid": trial_id}).first()
@@ -367,6 +386,7 @@ class SQLStorage(BaseStorage):
             raise KeyError(f"no trial with trial_id={trial_id}")
         return self._rows.frozen(row._mapping)
 
+    @reconnecting
     def get_all_trials(
         self, study_id: int, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
@@ -396,10 +416,12 @@ class SQLStorage(BaseStorage):
 
     # ---- heartbeats ----------------------------------------------------------------------
 
+    @reconnecting
     def record_heartbeat(self, trial_id: int) -> bool:
         with self._writing() as conn:
             return bool(conn.execute(self._q.beat, {"tid": trial_id}).rowcount)
 
+    @reconnecting
     def fail_stale_trials(self, study_id: int, timeout: float) -> list[FrozenTrial]:
         timeout = float(timeout)
         with self._reading() as conn:  # cheap check before taking the write lock
@@ -423,6 +445,7 @@ class SQLStorage(BaseStorage):
 
     # ---- claims --------------------------------------------------------------------------
 
+    @reconnecting
     def claim(self, study_id: int, key: str) -> bool:
         try:
             with self._writing() as conn:
@@ -432,6 +455,7 @@ class SQLStorage(BaseStorage):
             return False
         return True
 
+    @reconnecting
     def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
         with self._reading() as conn:
             keys = (
