@@ -177,3 +177,27 @@ def test_without_heartbeats_nothing_is_reaped(store: Any) -> None:
     study.ask()
     assert study.ask()._heartbeat is None
     assert [t.state for t in study.trials] == [TrialState.RUNNING] * 2
+
+
+@pytest.mark.slow
+def test_n_jobs_workers_beat_through_the_parent_and_a_killed_ones_trial_is_retried(
+    store: Any,
+) -> None:
+    from tests.study.test_parallel import dies_at_trial_3
+
+    study = trimtab.create_study(
+        storage=store, heartbeat_interval=0.05, heartbeat_timeout=1.0, retry_failed=1
+    )
+    study.optimize(dies_at_trial_3, n_trials=8, n_jobs=2)
+    trials = study.trials
+    assert trials[3].state == TrialState.FAILED
+    assert trials[3].fail_reason is not None and trials[3].fail_reason["type"] == "WorkerLost"
+    retries = [t for t in trials if t.system_attrs.get("retry_of") == 3]
+    assert len(retries) == 1
+    assert retries[0].state in (TrialState.WAITING, TrialState.COMPLETE)
+    if retries[0].state == TrialState.COMPLETE:
+        assert retries[0].params["x"] == trials[3].params["x"]
+    finished = [t for t in trials if t.state.is_finished()]
+    assert len(finished) == 8 and [t.number for t in finished if t.state == TrialState.FAILED] == [
+        3
+    ]
