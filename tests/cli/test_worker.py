@@ -58,7 +58,6 @@ def test_three_workers_hand_out_grid_points_and_enqueued_trials_once(sql_url: st
     assert sorted(t.params["x"] for t in enqueued) == [3, 5, 7]
     from_grid = [t.params["x"] for t in trials if "grid_id" in t.system_attrs]
     assert sorted(from_grid) == list(range(12))  # every point exactly once
-    assert len({t.user_attrs["pid"] for t in trials}) >= 2
     assert sum(int(o.split("worker ran ")[1].split()[0]) for o in outs) == 15
 
 

@@ -34,12 +34,17 @@ ATTEMPTS = 6
 AT_COMMIT = "_trimtab_at_commit"
 
 
-def retriable(exc: BaseException) -> bool:
-    return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+def retriable(exc: BaseException, opening: bool = False) -> bool:
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    # a connection lost during its first statements (SQLAlchemy's own set-up queries) is
+    # not flagged as invalidated; opening the storage is safe to repeat anyway
+    return exc.connection_invalidated or (opening and isinstance(exc, sa.exc.OperationalError))
 
 
-def reconnecting(method: F) -> F:
-    """Run ``method`` again (up to ``ATTEMPTS`` times) when its connection was lost."""
+def reconnecting(method: F, opening: bool = False) -> F:
+    """Run ``method`` again (up to ``ATTEMPTS`` times) when its connection was lost; with
+    ``opening``, on any ``OperationalError`` (for opening a storage, which is idempotent)."""
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -47,7 +52,7 @@ def reconnecting(method: F) -> F:
             try:
                 return method(*args, **kwargs)
             except sa.exc.DBAPIError as exc:
-                if not retriable(exc) or attempt == ATTEMPTS - 1:
+                if not retriable(exc, opening) or attempt == ATTEMPTS - 1:
                     raise
                 _logger.warning(
                     "lost the database connection in %s%s (%s); reconnecting (attempt %d of %d)",

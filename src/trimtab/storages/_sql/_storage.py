@@ -105,7 +105,7 @@ class SQLStorage(BaseStorage):
             threading.RLock() if shared else contextlib.nullcontext()
         )
         try:
-            reconnecting(_migrate.ensure_schema)(self._writing, url)
+            reconnecting(_migrate.ensure_schema, opening=True)(self._writing, url)
         except sa.exc.DBAPIError as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc.orig}") from None
         self._q = Statements(self._engine.dialect.name)
