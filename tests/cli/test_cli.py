@@ -205,7 +205,7 @@ def test_tune_config_errors_name_the_key(
 
 def test_storage_upgrade_reports_the_version(runner: CliRunner, filled: str) -> None:
     out = runner.invoke(main, ["storage", "upgrade", "--storage", filled])
-    assert out.exit_code == 0 and "schema 0001 -> 0001" in out.output
+    assert out.exit_code == 0 and "schema 0002 -> 0002" in out.output
 
 
 def test_storage_upgrade_builds_and_keeps_a_postgres_schema(
@@ -213,11 +213,11 @@ def test_storage_upgrade_builds_and_keeps_a_postgres_schema(
 ) -> None:
     plain = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
     out = runner.invoke(main, ["storage", "upgrade", "--storage", plain])
-    assert out.exit_code == 0 and "schema none -> 0001" in out.output, out.output
+    assert out.exit_code == 0 and "schema none -> 0002" in out.output, out.output
     study = trimtab.create_study(study_name="pg", storage=plain)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     out = runner.invoke(main, ["storage", "upgrade", "--storage", plain])
-    assert out.exit_code == 0 and "schema 0001 -> 0001" in out.output, out.output
+    assert out.exit_code == 0 and "schema 0002 -> 0002" in out.output, out.output
     out = runner.invoke(main, ["studies", "--storage", plain])
     assert out.exit_code == 0 and "pg" in out.output
     study.storage.remove_session()

@@ -251,6 +251,59 @@ def tune(config: str, storage: str | None, n_trials: int | None) -> None:
     _echo_best(chosen, "best: ")
 
 
+@main.command()
+@_storage_option
+@click.option("--study", "study_name", required=True, help="Name of the study to work on.")
+@click.option(
+    "--objective", required=True, help="module:function to run as function(trial) -> value."
+)
+@click.option(
+    "--n-trials",
+    type=click.IntRange(min=0),
+    default=None,
+    help="The study's total: all workers together start at most this many trials.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds after which this worker starts no new trial.",
+)
+@click.option(
+    "--trial-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds one trial may run before it is stopped and marked FAILED.",
+)
+@click.option(
+    "--sampler",
+    default=None,
+    help="auto (default), random, tpe, gp, cmaes, qmc, ga, nsga2, or YAML such as "
+    "'{name: tpe, seed: 1}' or '{name: grid, search_space: {x: [1, 2]}}'.",
+)
+@click.option(
+    "--n-jobs", type=int, default=1, show_default=True, help="Worker processes of this worker."
+)
+@_friendly
+def worker(
+    storage: str,
+    study_name: str,
+    objective: str,
+    n_trials: int | None,
+    timeout: float | None,
+    trial_timeout: float | None,
+    sampler: str | None,
+    n_jobs: int,
+) -> None:
+    """Pull trials of an existing study and run them, alongside any number of other workers."""
+    from trimtab.cli._worker import run_worker
+
+    ran, total = run_worker(
+        storage, study_name, objective, n_trials, timeout, trial_timeout, sampler, n_jobs
+    )
+    click.echo(f"worker ran {ran} trials; study {study_name!r} has {total} trials")
+
+
 @main.group()
 def storage() -> None:
     """Maintain a storage (schema migrations)."""

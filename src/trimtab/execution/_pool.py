@@ -5,12 +5,15 @@
 each running ``target(context, payload)``. While they run, the parent answers their calls on
 ``serve`` (one at a time, so ``serve`` needs no locking against them) and hands their events
 to ``on_event`` in the order they arrive. Workers share a budget of units of work and a stop
-flag (see ``WorkerContext``). This module knows nothing of what the work is.
+flag (see ``WorkerContext``). ``on_tick`` runs every ``tick`` seconds meanwhile; from it (or
+from any callback) ``replace(i)`` kills worker ``i`` and starts a fresh process in its place,
+e.g. to stop work that runs too long. This module knows nothing of what the work is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing as mp
 import os
 import pickle
@@ -43,6 +46,8 @@ class WorkerExit:
     reported: bool = False
     error: BaseException | None = None
     interrupted: bool = False
+    replaced: bool = False
+    """Killed by ``ProcessPool.replace``; a new process took its index."""
 
 
 @dataclass
@@ -68,10 +73,33 @@ class ProcessPool:
         self._stop = self._ctx.Event()
         self._left = self._ctx.Value("q", -1 if budget is None else budget)
         self._grace = grace
+        self._procs: list[BaseProcess] = []
+        self._replacing: set[int] = set()
 
     def stop(self) -> None:
         """Ask the workers to take no more work (each finishes what it is doing)."""
         self._stop.set()
+
+    def replace(self, index: int) -> None:
+        """Kill worker ``index`` now (SIGKILL: whatever it was doing is lost) and, unless the
+        pool is stopping, start a new worker process with the same index once it has ended.
+        Its ``on_exit`` is called as for any worker, with ``replaced`` set."""
+        p = self._procs[index]
+        if p.is_alive():
+            self._replacing.add(index)
+            p.kill()
+
+    def _spawn(self, i: int, target: Target, data: bytes) -> tuple[BaseProcess, Connection]:
+        parent_end, child_end = self._ctx.Pipe()
+        p = self._ctx.Process(
+            target=bootstrap,
+            args=(target, data, i, child_end, self._stop, self._left),
+            name=f"trimtab-worker-{i}",
+            daemon=True,
+        )
+        p.start()
+        child_end.close()
+        return p, parent_end
 
     def run(
         self,
@@ -81,6 +109,8 @@ class ProcessPool:
         serve: object = None,
         on_event: OnEvent | None = None,
         on_exit: OnExit | None = None,
+        on_tick: Callable[[], None] | None = None,
+        tick: float = 0.1,
     ) -> PoolResult:
         """Run the workers to the end.
 
@@ -88,30 +118,26 @@ class ProcessPool:
         called as each worker ends. An exception from either stops the pool and is raised
         once every worker has ended; an exception raised by a worker's target stops the pool
         too and is reported in ``PoolResult.exits``. Ctrl-C stops the workers (they get it
-        too, once) and returns with ``interrupted`` set.
+        too, once) and returns with ``interrupted`` set. ``on_tick()`` is called about every
+        ``tick`` seconds while workers run (an exception from it stops the pool too).
         """
         data = pickle.dumps(payload)
         procs: list[BaseProcess] = []
+        self._procs = procs
         conns: dict[int, Connection] = {}
         result = PoolResult(exits=[WorkerExit(i) for i in range(self._n)])
         try:
             for i in range(self._n):
-                parent_end, child_end = self._ctx.Pipe()
-                p = self._ctx.Process(
-                    target=bootstrap,
-                    args=(target, data, i, child_end, self._stop, self._left),
-                    name=f"trimtab-worker-{i}",
-                    daemon=True,
-                )
-                p.start()
-                child_end.close()
+                p, conns[i] = self._spawn(i, target, data)
                 procs.append(p)
-                conns[i] = parent_end
         except BaseException:
             self._shutdown(procs, 0.0)
             raise
+        respawn = functools.partial(self._spawn, target=target, data=data)
         with _DeferredInterrupts() as guard:
-            return self._serve_until_done(procs, conns, serve, on_event, on_exit, result, guard)
+            return self._serve_until_done(
+                procs, conns, serve, on_event, on_exit, result, guard, on_tick, tick, respawn
+            )
 
     def _serve_until_done(
         self,
@@ -122,16 +148,27 @@ class ProcessPool:
         on_exit: OnExit | None,
         result: PoolResult,
         guard: _DeferredInterrupts,
+        on_tick: Callable[[], None] | None,
+        tick: float,
+        respawn: Callable[[int], tuple[BaseProcess, Connection]],
     ) -> PoolResult:
         live = dict(enumerate(procs))
         self._failure: BaseException | None = None
         deadline: float | None = None
+        next_tick = time.monotonic() + tick
         while live:
             try:
                 timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if on_tick is not None:
+                    to_tick = max(0.0, next_tick - time.monotonic())
+                    timeout = to_tick if timeout is None else min(timeout, to_tick)
                 ready = wait([*conns.values(), *(p.sentinel for p in live.values())], timeout)
-                if not ready and deadline is not None:  # grace is over
+                if deadline is not None and time.monotonic() >= deadline:  # grace is over
                     self._shutdown(list(live.values()), 0.0)
+                if on_tick is not None and time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + tick
+                    with guard.critical():
+                        self._guarded(on_tick)
                 with guard.critical():  # a message is handled whole, Ctrl-C or not
                     for i in list(conns):
                         if conns[i] in ready or not procs[i].is_alive():
@@ -141,8 +178,15 @@ class ProcessPool:
                             p.join()
                             result.exits[i].exitcode = p.exitcode
                             del live[i]
+                            replaced = i in self._replacing
+                            self._replacing.discard(i)
+                            result.exits[i].replaced = replaced
                             if on_exit is not None:
                                 self._guarded(on_exit, result.exits[i])
+                            if replaced and not self._stop.is_set() and deadline is None:
+                                procs[i], conns[i] = respawn(i)
+                                live[i] = procs[i]
+                                result.exits[i] = WorkerExit(i)
             except KeyboardInterrupt:
                 if result.interrupted:  # a second Ctrl-C: no more waiting
                     self._shutdown(list(live.values()), 0.0)

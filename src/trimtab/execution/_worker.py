@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 import signal
+import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -60,6 +61,7 @@ class WorkerContext:
         self._stop = stop
         self._left = left
         self._interrupts = interrupts
+        self._pipe = threading.Lock()  # calls from other threads (heartbeats) take turns
 
     def take(self) -> bool:
         """Take one unit of the pool's budget; ``False`` when it is spent or the pool stops."""
@@ -81,24 +83,29 @@ class WorkerContext:
 
     def emit(self, kind: str, payload: Any = None) -> None:
         """Send an event to the parent (its ``on_event(index, kind, payload)``)."""
-        self._interrupts.in_call = True
-        try:
-            self._conn.send(("event", kind, payload))
-        finally:
-            self._interrupts.after_call()
+        self._exchange(("event", kind, payload), reply=False)
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call ``method`` on the object the parent serves and return its result (or raise
-        what it raised)."""
-        self._interrupts.in_call = True
-        try:
-            self._conn.send(("call", method, args, kwargs))
-            ok, result = self._conn.recv()
-        finally:
-            self._interrupts.after_call()
+        what it raised). Any thread may call."""
+        ok, result = self._exchange(("call", method, args, kwargs), reply=True)
         if ok:
             return result
         raise result
+
+    def _exchange(self, msg: tuple[Any, ...], reply: bool) -> Any:
+        """Send ``msg`` (and receive the reply) whole: other threads wait their turn, and in
+        the main thread Ctrl-C waits until the exchange is over."""
+        main = threading.current_thread() is threading.main_thread()
+        if main:
+            self._interrupts.in_call = True
+        try:
+            with self._pipe:
+                self._conn.send(msg)
+                return self._conn.recv() if reply else None
+        finally:
+            if main:
+                self._interrupts.after_call()
 
 
 def _portable(exc: BaseException) -> tuple[BaseException, str]:

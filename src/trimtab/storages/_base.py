@@ -43,6 +43,15 @@ def decode_float(x: float | str) -> float:
     return float(x)
 
 
+def stale_reason(age: float, timeout: float) -> dict[str, str]:
+    """The ``fail_reason`` of a RUNNING trial failed for want of heartbeats."""
+    return {
+        "type": "WorkerLost",
+        "message": f"worker lost: no heartbeat for {age:.1f} s (heartbeat_timeout={timeout:g} s)",
+        "traceback": "",
+    }
+
+
 class ClaimTaken(TrimtabError):
     """``create_new_trial(claim=key)``: another trial already holds ``key``; nothing was made."""
 
@@ -156,6 +165,26 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
         """Every claimed key of the study that starts with ``prefix``."""
+
+    # ---- heartbeats ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def record_heartbeat(self, trial_id: int) -> bool:
+        """Stamp a RUNNING trial's heartbeat with the storage's clock.
+
+        Returns ``False``, and writes nothing, if the trial is no longer RUNNING. A trial's
+        heartbeat is also stamped when it becomes RUNNING (created, or popped from WAITING).
+        """
+
+    @abc.abstractmethod
+    def fail_stale_trials(self, study_id: int, timeout: float) -> list[FrozenTrial]:
+        """Mark FAILED every RUNNING trial whose heartbeat is older than ``timeout`` seconds.
+
+        Ages are measured on the storage's clock (the database server's for SQL), the same
+        clock ``record_heartbeat`` stamps with, so workers' clocks never matter. The reason
+        stored is ``stale_reason``. Atomic: when several callers race, each stale trial is
+        failed, and returned, by exactly one of them. Returns the trials this call failed.
+        """
 
     def remove_session(self) -> None:  # noqa: B027 - optional hook
         """Release connections (called before a process forks or exits)."""

@@ -1,17 +1,23 @@
-"""In-memory storage: the default when ``storage=None``. Fast, thread-safe, gone at exit."""
+"""In-memory storage: the default when ``storage=None``. Fast, thread-safe, gone at exit.
+
+Heartbeats are stamped with ``time.monotonic()``: only this process (and worker processes
+served through ``ProxyStorage``, whose calls run here) reads and writes them, so one clock
+that never jumps serves everyone.
+"""
 
 from __future__ import annotations
 
 import copy
 import datetime
 import threading
+import time
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from trimtab.distributions import BaseDistribution
 from trimtab.exceptions import DuplicatedStudyError, StudyNotFoundError, UpdateFinishedTrialError
-from trimtab.storages._base import BaseStorage, ClaimTaken, check_json
+from trimtab.storages._base import BaseStorage, ClaimTaken, check_json, stale_reason
 from trimtab.trial import FrozenTrial, StudyDirection, StudySummary, TrialState
 from trimtab.trial._best import best_single
 
@@ -44,6 +50,7 @@ class InMemoryStorage(BaseStorage):
         self._trial_owner: dict[int, tuple[int, int]] = {}  # trial_id -> (study_id, number)
         self._next_study_id = 0
         self._next_trial_id = 0
+        self._beats: dict[int, float] = {}  # RUNNING trial_id -> last heartbeat (monotonic)
 
     def _study(self, study_id: int) -> _Study:
         try:
@@ -74,6 +81,7 @@ class InMemoryStorage(BaseStorage):
             study = self._study(study_id)
             for t in study.trials:
                 self._trial_owner.pop(t.trial_id, None)
+                self._beats.pop(t.trial_id, None)
             del self._names[study.name]
             del self._studies[study_id]
 
@@ -158,6 +166,8 @@ class InMemoryStorage(BaseStorage):
                     study.n_waiting += 1
             study.trials.append(trial)
             self._trial_owner[trial_id] = (study_id, number)
+            if trial.state == TrialState.RUNNING:
+                self._beats[trial_id] = time.monotonic()
             return trial
 
     def pop_waiting_trial(self, study_id: int) -> FrozenTrial | None:
@@ -170,6 +180,7 @@ class InMemoryStorage(BaseStorage):
                     popped = t.replace(state=TrialState.RUNNING, datetime_start=_now())
                     study.trials[i] = popped
                     study.n_waiting -= 1
+                    self._beats[popped.trial_id] = time.monotonic()
                     return popped
             return None
 
@@ -203,10 +214,12 @@ class InMemoryStorage(BaseStorage):
                 changes["state"] = state
                 if state.is_finished():
                     changes["datetime_complete"] = _now()
+                    self._beats.pop(trial_id, None)
                 if old.state == TrialState.WAITING:
                     self._studies[study_id].n_waiting -= 1
                     if state == TrialState.RUNNING:
                         changes["datetime_start"] = _now()
+                        self._beats[trial_id] = time.monotonic()
             if values is not None:
                 changes["values"] = tuple(values)
             if params:
@@ -245,6 +258,34 @@ class InMemoryStorage(BaseStorage):
             if states is None:
                 return list(trials)
             return [t for t in trials if t.state in states]
+
+    # ---- heartbeats ----------------------------------------------------------------------
+
+    def record_heartbeat(self, trial_id: int) -> bool:
+        with self._lock:
+            if trial_id not in self._beats:  # finished (or never RUNNING)
+                return False
+            self._beats[trial_id] = time.monotonic()
+            return True
+
+    def fail_stale_trials(self, study_id: int, timeout: float) -> list[FrozenTrial]:
+        with self._lock:
+            study = self._study(study_id)
+            now = time.monotonic()
+            failed = []
+            for i, t in enumerate(study.trials):
+                beat = self._beats.get(t.trial_id)
+                if t.state != TrialState.RUNNING or beat is None or now - beat <= timeout:
+                    continue
+                new = t.replace(
+                    state=TrialState.FAILED,
+                    datetime_complete=_now(),
+                    fail_reason=stale_reason(now - beat, timeout),
+                )
+                study.trials[i] = new
+                del self._beats[t.trial_id]
+                failed.append(new)
+            return failed
 
     # ---- claims --------------------------------------------------------------------------
 

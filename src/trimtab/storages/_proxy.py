@@ -114,3 +114,9 @@ class ProxyStorage(BaseStorage):
 
     def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
         return set(self._call("get_claims", study_id, prefix))
+
+    def record_heartbeat(self, trial_id: int) -> bool:
+        return bool(self._call("record_heartbeat", trial_id))
+
+    def fail_stale_trials(self, study_id: int, timeout: float) -> list[FrozenTrial]:
+        return list(self._call("fail_stale_trials", study_id, timeout))

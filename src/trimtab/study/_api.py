@@ -9,6 +9,7 @@ from trimtab.exceptions import DuplicatedStudyError
 from trimtab.pruners import BasePruner
 from trimtab.samplers import BaseSampler
 from trimtab.storages import BaseStorage, get_storage
+from trimtab.study._heartbeat import HEARTBEAT_ATTR, check_heartbeat_args
 from trimtab.study._study import Study
 from trimtab.trial import StudyDirection, StudySummary
 
@@ -46,18 +47,32 @@ def create_study(
     direction: str | StudyDirection | None = None,
     directions: Sequence[str | StudyDirection] | None = None,
     load_if_exists: bool = False,
+    heartbeat_interval: float | None = None,
+    heartbeat_timeout: float | None = None,
+    retry_failed: int | None = None,
 ) -> Study:
     """Create a study (or load it, with ``load_if_exists=True``) in ``storage``.
 
     ``storage``: ``None`` keeps it in memory; ``"sqlite:///runs.db"`` in a SQLite file.
+
+    ``heartbeat_interval``: seconds between the heartbeats each running trial's process
+    writes. A RUNNING trial without a heartbeat for ``heartbeat_timeout`` seconds (default
+    6 intervals; must exceed the interval) is marked FAILED (reason type ``WorkerLost``) by
+    the next worker that asks for a trial, and with ``retry_failed=N`` its parameters are
+    enqueued again, up to N times per original trial (system attributes ``retry_of`` and
+    ``retry_count`` link a retry to it). These settings are kept with the study, so every
+    worker that loads it follows them; given with ``load_if_exists=True`` for an existing
+    study, they replace the stored ones.
     """
+    beat = check_heartbeat_args(heartbeat_interval, heartbeat_timeout, retry_failed)
     dirs, explicit = _parse_directions(direction, directions)
     _check_strategies(sampler, pruner)
     if study_name is not None and (not isinstance(study_name, str) or not study_name):
         raise ValueError(f"study_name={study_name!r} must be a non-empty string or None")
     store = get_storage(storage)
     try:
-        study_name = store.get_study_name_from_id(store.create_new_study(dirs, study_name))
+        study_id = store.create_new_study(dirs, study_name)
+        study_name = store.get_study_name_from_id(study_id)
     except DuplicatedStudyError:
         if not load_if_exists:
             raise
@@ -69,6 +84,9 @@ def create_study(
                 f"{[d.name.lower() for d in existing]}, but create_study asked for "
                 f"{[d.name.lower() for d in dirs]}"
             ) from None
+        study_id = store.get_study_id_from_name(study_name)
+    if beat is not None:
+        store.set_study_system_attr(study_id, HEARTBEAT_ATTR, beat.to_json())
     return Study(study_name, store, sampler, pruner)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import gc
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from trimtab._logging import get_logger
-from trimtab.exceptions import SearchSpaceExhausted, TrialPruned
+from trimtab.exceptions import SearchSpaceExhausted, TrialPruned, UpdateFinishedTrialError
 from trimtab.study._trial import Trial
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from trimtab.study._study import Callback, ObjectiveFunc, Study
 
 _logger = get_logger(__name__)
+
+Gate = Callable[["Study"], bool]
 
 
 def failure(exc: BaseException) -> dict[str, str]:
@@ -132,19 +134,41 @@ def run_optimize(
     gc_after_trial: bool,
     show_progress_bar: bool,
     n_jobs: int = 1,
+    trial_timeout: float | None = None,
+    gate: Gate | None = None,
 ) -> None:
+    """``Study.optimize``. ``gate(study)``, if given, is asked before each new trial (in
+    whichever process runs it) and stops the loop when it says False."""
     from trimtab.execution import resolve_n_jobs
 
     catch_types, cbs = _check_args(func, n_trials, timeout, catch, callbacks)
+    if trial_timeout is not None and (
+        isinstance(trial_timeout, bool)
+        or not isinstance(trial_timeout, int | float)
+        or not trial_timeout > 0
+    ):
+        raise ValueError(
+            f"trial_timeout={trial_timeout!r} must be a number of seconds > 0 (how long one "
+            "trial may run), or None for no limit"
+        )
     n_workers = resolve_n_jobs(n_jobs)
     study._stop_flag = False
-    if n_workers > 1:
+    if n_workers > 1 or trial_timeout is not None:
         from trimtab.study._parallel import run_parallel
 
         progress = Progress(study, n_trials, cbs, False, show_progress_bar)
         try:
             run_parallel(
-                study, func, n_trials, timeout, catch_types, gc_after_trial, progress, n_workers
+                study,
+                func,
+                n_trials,
+                timeout,
+                catch_types,
+                gc_after_trial,
+                progress,
+                n_workers,
+                trial_timeout,
+                gate,
             )
         finally:
             progress.close()
@@ -158,6 +182,8 @@ def run_optimize(
             if n_trials is not None and done >= n_trials:
                 break
             if timeout is not None and time.monotonic() - start >= timeout:
+                break
+            if gate is not None and not gate(study):
                 break
             try:
                 trial = study.ask()
@@ -184,22 +210,46 @@ def run_optimize(
         progress.close()
 
 
+TAKEN_OVER = ("WorkerLost", "TrialTimeout")
+"""``fail_reason`` types with which another process ends a trial it judged lost or too long."""
+
+
+def _tell(study: Study, trial: Trial, *args: Any, **kwargs: Any) -> FrozenTrial:
+    """``study.tell``; if another worker has meanwhile failed the trial (no heartbeat seen in
+    time), the stored record, with a warning, instead of an error."""
+    try:
+        return study.tell(trial, *args, **kwargs)
+    except UpdateFinishedTrialError:
+        stored = study.storage.get_trial(trial._trial_id)
+        reason = stored.fail_reason or {}
+        if stored.state != TrialState.FAILED or reason.get("type") not in TAKEN_OVER:
+            raise
+        _logger.warning(
+            "trial %d was marked FAILED meanwhile (%s); its result is not recorded",
+            trial.number,
+            reason.get("message"),
+        )
+        return stored
+
+
 def _run_trial(
     study: Study, func: ObjectiveFunc, trial: Trial, catch: tuple[type[BaseException], ...]
 ) -> FrozenTrial:
     try:
         result = func(trial)
     except TrialPruned:
-        return study.tell(trial, state=TrialState.PRUNED)
+        return _tell(study, trial, state=TrialState.PRUNED)
     except KeyboardInterrupt:
         raise  # handled by the loop
     except BaseException as exc:
-        frozen = study.tell(trial, state=TrialState.FAILED, fail_reason=failure(exc))
+        frozen = _tell(study, trial, state=TrialState.FAILED, fail_reason=failure(exc))
         if not isinstance(exc, catch):
             raise
+        if frozen.fail_reason is not None and frozen.fail_reason.get("type") in TAKEN_OVER:
+            return frozen  # already warned
         _logger.warning("trial %d failed with %s: %s", trial.number, type(exc).__name__, exc)
         return frozen
-    return study.tell(trial, result)
+    return _tell(study, trial, result)
 
 
 def _log_trial(t: FrozenTrial, best: _Best) -> None:

@@ -29,7 +29,8 @@ from trimtab.pruners import BasePruner
 from trimtab.samplers import BaseSampler
 from trimtab.storages import BaseStorage
 from trimtab.storages._proxy import ProxyStorage
-from trimtab.study._optimize import Progress, _run_trial, failure
+from trimtab.study._heartbeat import enqueue_retry
+from trimtab.study._optimize import Gate, Progress, _run_trial, failure
 from trimtab.study._trial import Trial
 from trimtab.trial import FrozenTrial, TrialState
 
@@ -52,6 +53,7 @@ class _Job:
     deadline: float | None  # time.time() after which no trial starts
     gc_after_trial: bool
     log_level: int
+    gate: Gate | None = None
 
 
 def shared_url(storage: BaseStorage) -> str | None:
@@ -73,10 +75,21 @@ def run_parallel(
     gc_after_trial: bool,
     progress: Progress,
     n_workers: int,
+    trial_timeout: float | None = None,
+    gate: Gate | None = None,
 ) -> None:
-    for name, obj in (("func", func), ("sampler", study.sampler), ("pruner", study.pruner)):
-        check_picklable(name, obj)
-    check_picklable("catch", catch)
+    try:
+        for name, obj in (("func", func), ("sampler", study.sampler), ("pruner", study.pruner)):
+            check_picklable(name, obj)
+        check_picklable("catch", catch)
+        check_picklable("gate", gate)
+    except TypeError as exc:
+        if n_workers > 1:
+            raise
+        raise TypeError(
+            f"trial_timeout={trial_timeout!r} runs trials in a worker process, since a running "
+            f"thread cannot be stopped safely; {exc}"
+        ) from None
     if n_trials == 0:
         return
     url = shared_url(study.storage)
@@ -90,14 +103,17 @@ def run_parallel(
         deadline=None if timeout is None else time.time() + timeout,
         gc_after_trial=gc_after_trial,
         log_level=logging.getLogger("trimtab").getEffectiveLevel(),
+        gate=gate,
     )
     pool = ProcessPool(n_workers, budget=n_trials)
     running: dict[int, tuple[int, int]] = {}  # worker -> (trial number, trial id)
+    started: dict[int, float] = {}  # worker -> when its running trial started (monotonic)
     lost: list[str] = []
 
     def on_event(index: int, kind: str, payload: Any) -> None:
         if kind == "started":
             running[index] = payload
+            started[index] = time.monotonic()
         elif kind == "finished":
             running.pop(index, None)
             progress.trial_done(payload)
@@ -113,9 +129,36 @@ def run_parallel(
         reason = f"worker process {ended.index} ended (exit code {ended.exitcode})"
         if _mark_failed(study.storage, trial[1], reason) and not ended.interrupted:
             lost.append(f"trial {trial[0]} ({reason})")
+            if study._heartbeat is not None and study._heartbeat.retry_failed:
+                retried = study.storage.get_trial(trial[1])
+                enqueue_retry(study, retried, study._heartbeat.retry_failed)
+
+    def on_tick() -> None:
+        assert trial_timeout is not None
+        now = time.monotonic()
+        for index, (number, trial_id) in list(running.items()):
+            if now - started[index] < trial_timeout:
+                continue
+            pool.replace(index)  # stops the trial, or whatever its worker does by now
+            del running[index]
+            stopped = _mark_timed_out(study.storage, trial_id, trial_timeout)
+            if stopped is not None:
+                _logger.warning(
+                    "trial %d ran longer than trial_timeout=%g s: its worker process was "
+                    "stopped and a new one started; the trial is marked FAILED",
+                    number,
+                    trial_timeout,
+                )
+                progress.trial_done(stopped)
 
     result = pool.run(
-        _work, job, serve=study.storage if url is None else None, on_event=on_event, on_exit=on_exit
+        _work,
+        job,
+        serve=study.storage if url is None else None,
+        on_event=on_event,
+        on_exit=on_exit,
+        on_tick=None if trial_timeout is None else on_tick,
+        tick=0.1 if trial_timeout is None else max(0.01, min(0.1, trial_timeout / 10)),
     )
     if result.interrupted:
         _logger.warning("interrupted: running trials marked FAILED; every other trial is kept")
@@ -151,6 +194,23 @@ def _mark_failed(storage: BaseStorage, trial_id: int, reason: str) -> bool:
     return True
 
 
+def _mark_timed_out(storage: BaseStorage, trial_id: int, seconds: float) -> FrozenTrial | None:
+    """Mark a trial stopped for running too long FAILED, unless it has just finished."""
+    try:
+        return storage.update_trial(
+            trial_id,
+            state=TrialState.FAILED,
+            fail_reason={
+                "type": "TrialTimeout",
+                "message": f"the trial ran longer than trial_timeout={seconds:g} s; its worker "
+                "process was stopped",
+                "traceback": "",
+            },
+        )
+    except UpdateFinishedTrialError:
+        return None
+
+
 def _work(ctx: WorkerContext, job: _Job) -> None:
     """One worker process: ask, run the objective, tell, until the budget or time is spent."""
     from trimtab.storages import get_storage
@@ -163,6 +223,9 @@ def _work(ctx: WorkerContext, job: _Job) -> None:
     try:
         while ctx.take():
             if job.deadline is not None and time.time() >= job.deadline:
+                ctx.stop_all()
+                break
+            if job.gate is not None and not job.gate(study):
                 ctx.stop_all()
                 break
             try:

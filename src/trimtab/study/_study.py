@@ -15,6 +15,7 @@ from trimtab.pruners import BasePruner, NopPruner
 from trimtab.samplers import AutoSampler, BaseSampler
 from trimtab.storages import BaseStorage
 from trimtab.storages._base import ClaimTaken, check_json
+from trimtab.study._heartbeat import HeartbeatThread, reap_stale_trials, settings_from_attrs
 from trimtab.study._optimize import run_optimize
 from trimtab.study._trial import Trial
 from trimtab.study._values import check_values
@@ -48,6 +49,7 @@ class Study:
         self._storage = storage
         self._study_id = storage.get_study_id_from_name(study_name)
         self._directions = storage.get_study_directions(self._study_id)
+        self._heartbeat = settings_from_attrs(storage.get_study_system_attrs(self._study_id))
         self.sampler: BaseSampler = sampler if sampler is not None else AutoSampler()
         self.pruner: BasePruner = pruner if pruner is not None else NopPruner()
         self._stop_flag = False
@@ -127,7 +129,14 @@ class Study:
         ``fixed_distributions`` (name -> distribution) are suggested right away, so the
         trial's ``params`` hold them. Raises ``SearchSpaceExhausted`` when the sampler has
         nothing left to propose (e.g. a finished grid).
+
+        In a study with heartbeats (``create_study(heartbeat_interval=...)``), asking first
+        fails the trials whose workers went silent (and enqueues their retries), and the
+        returned trial beats from a background thread of this process until it is told.
         """
+        beat = self._heartbeat
+        if beat is not None:
+            reap_stale_trials(self, beat)
         frozen = self._storage.pop_waiting_trial(self._study_id)
         conflict = False
         while frozen is None:
@@ -145,10 +154,20 @@ class Study:
                 frozen = self._storage.create_new_trial(self._study_id, template, claim=claim)
             except ClaimTaken:
                 conflict = True
-        attrs = self.sampler.before_trial(self, frozen)
-        if attrs:
-            frozen = frozen.replace(system_attrs={**frozen.system_attrs, **attrs})
-        trial = Trial(self, frozen)
+        heartbeat = None
+        if beat is not None:
+            heartbeat = HeartbeatThread(
+                self._storage, frozen.trial_id, frozen.number, beat.interval
+            )
+        try:
+            attrs = self.sampler.before_trial(self, frozen)
+            if attrs:
+                frozen = frozen.replace(system_attrs={**frozen.system_attrs, **attrs})
+            trial = Trial(self, frozen, heartbeat)
+        except BaseException:
+            if heartbeat is not None:
+                heartbeat.stop()
+            raise
         for key, value in (attrs or {}).items():
             trial.set_system_attr(key, value)  # written with the trial's next flush
         for name, dist in (fixed_distributions or {}).items():
@@ -323,6 +342,7 @@ class Study:
         callbacks: Iterable[Callback] | None = None,
         gc_after_trial: bool = False,
         show_progress_bar: bool = False,
+        trial_timeout: float | None = None,
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed,
         the sampler ran out of points, or ``study.stop()`` was called.
@@ -337,6 +357,12 @@ class Study:
         the objective with ``def`` at a module's top level). Callbacks run in this process as
         trials finish. An exception outside ``catch`` stops every worker after its running
         trial and is raised here; Ctrl-C marks the running trials FAILED and returns.
+
+        ``trial_timeout``: seconds one trial may run. A trial still running then is stopped
+        by killing its worker process (a new one takes its place) and is marked FAILED with
+        reason type ``TrialTimeout``. A running thread cannot be stopped safely, so with
+        ``trial_timeout`` trials always run in worker processes, also with ``n_jobs=1`` (one
+        worker process): ``func``, the sampler and the pruner must then pickle, as above.
         """
         run_optimize(
             self,
@@ -348,6 +374,7 @@ class Study:
             gc_after_trial,
             show_progress_bar,
             n_jobs,
+            trial_timeout,
         )
 
     def stop(self) -> None:

@@ -21,12 +21,13 @@ from trimtab.distributions import (
     IntDistribution,
     InvalidDistributionError,
 )
-from trimtab.exceptions import TrimtabError
+from trimtab.exceptions import TrimtabError, UpdateFinishedTrialError
 from trimtab.storages._base import check_json
 from trimtab.trial import FrozenTrial
 from trimtab.trial._frozen import FIXED_PARAMS_ATTR, PROPOSAL_ATTR
 
 if TYPE_CHECKING:
+    from trimtab.study._heartbeat import HeartbeatThread
     from trimtab.study._study import Study
 
 _logger = get_logger(__name__)
@@ -62,8 +63,13 @@ def _distribution(
 class Trial:
     """One evaluation of the objective. Obtained from ``Study.ask`` or inside ``optimize``."""
 
-    def __init__(self, study: Study, frozen: FrozenTrial) -> None:
+    def __init__(
+        self, study: Study, frozen: FrozenTrial, heartbeat: HeartbeatThread | None = None
+    ) -> None:
         self.study = study
+        # With heartbeats, parameters are written as they are suggested, so that a lost
+        # trial's retry gets them.
+        self._heartbeat = heartbeat
         self._trial_id = frozen.trial_id
         self.number = frozen.number
         self._frozen = frozen
@@ -181,6 +187,8 @@ class Trial:
         self._params[name] = value
         self._distributions[name] = distribution
         self._pending_params[name] = value
+        if self._heartbeat is not None:
+            self.flush()
         return value
 
     # ---- report / prune ------------------------------------------------------------------
@@ -302,7 +310,14 @@ class Trial:
     def _finish(self, **final: Any) -> FrozenTrial:
         pending = self._pending()
         pending.update(final)
-        frozen = self.study._storage.update_trial(self._trial_id, **pending)
+        try:
+            frozen = self.study._storage.update_trial(self._trial_id, **pending)
+        except UpdateFinishedTrialError:  # finished elsewhere (failed for want of heartbeats)
+            if self._heartbeat is not None:
+                self._heartbeat.stop()
+            raise
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
         self._clear_pending()
         self._finished = True
         return frozen

@@ -4,13 +4,14 @@ One row per trial: parameters, distributions, values, attributes and intermediat
 strict-JSON text columns, so writing a trial is one UPDATE and reading what changed is one
 SELECT. ``seq`` is a per-study change counter: every write to a trial stamps it with the next
 value of ``studies.seq``, so readers fetch only rows with ``seq`` above what they last saw.
+``heartbeat`` is not part of a trial's record: writing it does not bump ``seq``.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = "0001"
+SCHEMA_VERSION = "0002"
 """The Alembic revision this code reads and writes (the head of ``migrations/versions``)."""
 
 metadata = sa.MetaData()
@@ -51,6 +52,8 @@ trials = sa.Table(
     sa.Column("fail_reason", sa.Text, nullable=True),
     sa.Column("datetime_start", sa.DateTime, nullable=True),
     sa.Column("datetime_complete", sa.DateTime, nullable=True),
+    # Last heartbeat of a RUNNING trial: seconds since the epoch on the database's clock.
+    sa.Column("heartbeat", sa.Double, nullable=True),
     sa.UniqueConstraint("study_id", "number", name="uq_trials_study_number"),
     sa.Index("ix_trials_study_seq", "study_id", "seq"),
     sa.Index("ix_trials_study_state", "study_id", "state"),

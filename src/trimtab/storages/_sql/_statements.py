@@ -24,6 +24,18 @@ COLUMNS = (
 )
 
 
+def clock(dialect: str) -> str:
+    """SQL for the database's current time in seconds since the epoch (float).
+
+    PostgreSQL: the server's clock (``clock_timestamp()``, not the transaction's start), so
+    every machine's workers are measured by one clock. SQLite: the clock of the machine
+    holding the file, in milliseconds, which is every worker's clock anyway.
+    """
+    if dialect == "postgresql":
+        return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
+    return "((julianday('now') - 2440587.5) * 86400.0)"
+
+
 class Statements:
     """The hot-path statements, built once as plain SQL with typed columns.
 
@@ -46,10 +58,12 @@ class Statements:
             "UPDATE studies SET seq = seq + 1, n_trials = n_trials + 1 WHERE study_id = :sid "
             "RETURNING seq, n_trials"
         )
+        now = clock(dialect)
         ins = [c for c in COLUMNS if c != "trial_id"]
         self.insert = sa.text(
-            f"INSERT INTO trials ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in ins)}) "
-            f"VALUES ({', '.join(':' + c for c in ins)}) RETURNING trial_id"
+            f"INSERT INTO trials ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in ins)}, heartbeat) "
+            f"VALUES ({', '.join(':' + c for c in ins)}, "
+            f"CASE WHEN CAST(:state AS VARCHAR(16)) = 'RUNNING' THEN {now} END) RETURNING trial_id"
         ).bindparams(*dt)
         sets = ", ".join(f'"{c}" = :{c}' for c in COLUMNS[3:])
         self.update = sa.text(f"UPDATE trials SET {sets} WHERE trial_id = :trial_id").bindparams(
@@ -76,6 +90,23 @@ class Statements:
             f"ORDER BY number LIMIT 1{lock}"
         )
         self.start_waiting = sa.text(
-            "UPDATE trials SET state = 'RUNNING', datetime_start = :now, seq = :seq "
-            "WHERE trial_id = :tid"
+            "UPDATE trials SET state = 'RUNNING', datetime_start = :now, seq = :seq, "
+            f"heartbeat = {now} WHERE trial_id = :tid"
+        ).bindparams(sa.bindparam("now", type_=sa.DateTime))
+        # heartbeats: stamped without bumping seq (they are not part of a trial's record)
+        self.beat = sa.text(
+            f"UPDATE trials SET heartbeat = {now} WHERE trial_id = :tid AND state = 'RUNNING'"
+        )
+        stale = (
+            "FROM trials WHERE study_id = :sid AND state = 'RUNNING' "
+            f"AND heartbeat < {now} - :timeout"
+        )
+        self.any_stale = sa.text(f"SELECT 1 {stale} LIMIT 1")
+        self.stale = sa.text(
+            f"SELECT trial_id, {now} - heartbeat AS age {stale} "
+            f"ORDER BY number{lock.replace(' SKIP LOCKED', '')}"
+        )
+        self.fail_stale = sa.text(
+            "UPDATE trials SET state = 'FAILED', fail_reason = :reason, "
+            "datetime_complete = :now, seq = :seq, heartbeat = NULL WHERE trial_id = :tid"
         ).bindparams(sa.bindparam("now", type_=sa.DateTime))

@@ -33,8 +33,15 @@ from trimtab.exceptions import (
     StudyNotFoundError,
     UpdateFinishedTrialError,
 )
-from trimtab.storages._base import BaseStorage, ClaimTaken, check_json, encode_float
+from trimtab.storages._base import (
+    BaseStorage,
+    ClaimTaken,
+    check_json,
+    encode_float,
+    stale_reason,
+)
 from trimtab.storages._sql import _migrate
+from trimtab.storages._sql._reconnect import AT_COMMIT, reconnecting
 from trimtab.storages._sql._rows import RowCodec, aware, dumps, merge, now
 from trimtab.storages._sql._schema import claims, studies, trials
 from trimtab.storages._sql._sqlite import configure_sqlite
@@ -92,11 +99,13 @@ class SQLStorage(BaseStorage):
         # transactions must not overlap. Elsewhere each thread has its own connection.
         shared = is_sqlite and (not parsed.database or parsed.database == ":memory:")
         self._memory = shared  # a database only this process can see
+        # Its reads too: returning the shared connection to the pool rolls back whatever
+        # transaction another thread has open on it.
         self._write_lock: contextlib.AbstractContextManager[Any] = (
-            threading.Lock() if shared else contextlib.nullcontext()
+            threading.RLock() if shared else contextlib.nullcontext()
         )
         try:
-            _migrate.ensure_schema(self._writing, url)
+            reconnecting(_migrate.ensure_schema, opening=True)(self._writing, url)
         except sa.exc.DBAPIError as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc.orig}") from None
         self._q = Statements(self._engine.dialect.name)
@@ -115,7 +124,17 @@ class SQLStorage(BaseStorage):
             except BaseException:
                 conn.rollback()
                 raise
-            conn.commit()
+            try:
+                conn.commit()
+            except sa.exc.DBAPIError as exc:
+                setattr(exc, AT_COMMIT, True)  # for the log: see _reconnect
+                raise
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        """A connection for reads."""
+        with self._write_lock, self._engine.connect() as conn:
+            yield conn
 
     def remove_session(self) -> None:
         self._engine.dispose(close=False)
@@ -131,6 +150,7 @@ class SQLStorage(BaseStorage):
 
     # ---- studies -------------------------------------------------------------------------
 
+    @reconnecting
     def create_new_study(
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
@@ -158,6 +178,7 @@ class SQLStorage(BaseStorage):
                 "load_if_exists=True to load it, or choose another name"
             ) from None
 
+    @reconnecting
     def delete_study(self, study_id: int) -> None:
         with self._writing() as conn:
             self._bump(conn, study_id)
@@ -168,14 +189,15 @@ class SQLStorage(BaseStorage):
             self._caches.pop(study_id, None)
 
     def _study_row(self, study_id: int) -> sa.Row[Any]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(sa.select(studies).where(studies.c.study_id == study_id)).first()
         if row is None:
             raise StudyNotFoundError(f"no study with study_id={study_id}")
         return row
 
+    @reconnecting
     def get_study_id_from_name(self, study_name: str) -> int:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             sid = conn.execute(
                 sa.select(studies.c.study_id).where(studies.c.study_name == study_name)
             ).scalar()
@@ -193,16 +215,20 @@ class SQLStorage(BaseStorage):
                 )
         return int(sid)
 
+    @reconnecting
     def get_study_name_from_id(self, study_id: int) -> str:
         return str(self._study_row(study_id).study_name)
 
+    @reconnecting
     def get_study_directions(self, study_id: int) -> list[StudyDirection]:
         names = json.loads(self._study_row(study_id).directions)
         return [StudyDirection[n] for n in names]
 
+    @reconnecting
     def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
         return dict(json.loads(self._study_row(study_id).user_attrs))
 
+    @reconnecting
     def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
         return dict(json.loads(self._study_row(study_id).system_attrs))
 
@@ -220,16 +246,19 @@ class SQLStorage(BaseStorage):
                 .values({column: dumps(current)})
             )
 
+    @reconnecting
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
         check_json("user attribute", key, value)
         self._set_study_attr("user_attrs", study_id, key, value)
 
+    @reconnecting
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
         check_json("system attribute", key, value)
         self._set_study_attr("system_attrs", study_id, key, value)
 
+    @reconnecting
     def get_all_studies(self) -> list[StudySummary]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             rows = conn.execute(sa.select(studies).order_by(studies.c.study_id)).all()
         out = []
         for row in rows:
@@ -256,6 +285,7 @@ class SQLStorage(BaseStorage):
 
     # ---- trials --------------------------------------------------------------------------
 
+    @reconnecting
     def create_new_trial(
         self, study_id: int, template: FrozenTrial | None = None, *, claim: str | None = None
     ) -> FrozenTrial:
@@ -273,8 +303,9 @@ class SQLStorage(BaseStorage):
             raise ClaimTaken(claim) from None
         return self._rows.frozen(row)
 
+    @reconnecting
     def pop_waiting_trial(self, study_id: int) -> FrozenTrial | None:
-        with self._engine.connect() as conn:  # cheap check before taking the write lock
+        with self._reading() as conn:  # cheap check before taking the write lock
             if conn.execute(self._q.any_waiting, {"sid": study_id}).first() is None:
                 return None
         with self._writing() as conn:
@@ -286,6 +317,7 @@ class SQLStorage(BaseStorage):
             row = conn.execute(self._q.select_one, {"tid": trial_id}).one()
         return self._rows.frozen(row._mapping)
 
+    @reconnecting
     def update_trial(
         self,
         trial_id: int,
@@ -342,19 +374,23 @@ class SQLStorage(BaseStorage):
             if fail_reason is not None:
                 new["fail_reason"] = dumps(dict(fail_reason))
             conn.execute(self._q.update, new)
+            if old["state"] == "WAITING" and state == TrialState.RUNNING:
+                conn.execute(self._q.beat, {"tid": trial_id})
         return self._rows.frozen(new)
 
+    @reconnecting
     def get_trial(self, trial_id: int) -> FrozenTrial:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(self._q.select_one, {"tid": trial_id}).first()
         if row is None:
             raise KeyError(f"no trial with trial_id={trial_id}")
         return self._rows.frozen(row._mapping)
 
+    @reconnecting
     def get_all_trials(
         self, study_id: int, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
-        with self._lock, self._engine.connect() as conn:
+        with self._lock, self._reading() as conn:
             # The study's change counter first: unchanged, nothing to read; gone, an error.
             study_seq = conn.execute(self._q.study_seq, {"sid": study_id}).scalar()
             if study_seq is None:
@@ -378,8 +414,38 @@ class SQLStorage(BaseStorage):
                 return [t for t in cached if t is not None]
             return [t for t in cached if t is not None and t.state in states]
 
+    # ---- heartbeats ----------------------------------------------------------------------
+
+    @reconnecting
+    def record_heartbeat(self, trial_id: int) -> bool:
+        with self._writing() as conn:
+            return bool(conn.execute(self._q.beat, {"tid": trial_id}).rowcount)
+
+    @reconnecting
+    def fail_stale_trials(self, study_id: int, timeout: float) -> list[FrozenTrial]:
+        timeout = float(timeout)
+        with self._reading() as conn:  # cheap check before taking the write lock
+            if (
+                conn.execute(self._q.any_stale, {"sid": study_id, "timeout": timeout}).first()
+                is None
+            ):
+                return []
+        failed = []
+        with self._writing() as conn:
+            seq, _ = self._bump(conn, study_id)  # serialises this with every writer of the study
+            stale = conn.execute(self._q.stale, {"sid": study_id, "timeout": timeout}).all()
+            for trial_id, age in stale:
+                reason = dumps(stale_reason(float(age), timeout))
+                conn.execute(
+                    self._q.fail_stale,
+                    {"tid": trial_id, "reason": reason, "now": now(), "seq": seq},
+                )
+                failed.append(conn.execute(self._q.select_one, {"tid": trial_id}).one())
+        return [self._rows.frozen(row._mapping) for row in failed]
+
     # ---- claims --------------------------------------------------------------------------
 
+    @reconnecting
     def claim(self, study_id: int, key: str) -> bool:
         try:
             with self._writing() as conn:
@@ -389,8 +455,9 @@ class SQLStorage(BaseStorage):
             return False
         return True
 
+    @reconnecting
     def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             keys = (
                 conn.execute(
                     sa.select(claims.c.key).where(

@@ -1,0 +1,62 @@
+"""A lost database connection mid-study: PostgreSQL backends are terminated while workers run."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+
+import trimtab
+from tests.cli.test_worker import OBJECTIVES, finish, start_worker
+from trimtab import TrialState
+from trimtab.storages import SQLStorage
+from trimtab.storages._sql._url import engine_url
+
+KILL = (
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+def terminate_backends(url: str) -> int:
+    engine = sa.create_engine(engine_url(url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text(KILL)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_a_storage_reconnects_after_its_connections_are_killed(postgres_url: str) -> None:
+    store = SQLStorage(postgres_url)
+    sid = store.create_new_study([trimtab.StudyDirection.MINIMIZE], "s")
+    trial = store.create_new_trial(sid)
+    assert terminate_backends(postgres_url) >= 1  # the pooled connection dies
+    assert store.record_heartbeat(trial.trial_id)  # next calls reconnect
+    store.update_trial(trial.trial_id, state=TrialState.COMPLETE, values=[1.0])
+    assert terminate_backends(postgres_url) >= 1
+    assert [t.state for t in store.get_all_trials(sid)] == [TrialState.COMPLETE]
+    store._engine.dispose()
+
+
+@pytest.mark.slow
+def test_workers_ride_out_killed_connections(postgres_url: str) -> None:
+    study = trimtab.create_study(
+        study_name="s", storage=postgres_url, heartbeat_interval=0.2, heartbeat_timeout=3
+    )
+    opts = ["--objective", f"{OBJECTIVES}:quick", "--n-trials", "60"]
+    procs = [start_worker(postgres_url, *opts, env={"TT_SLEEP": "0.05"}) for _ in range(3)]
+    killed = 0
+    while any(p.poll() is None for p in procs):
+        time.sleep(0.25)
+        killed += terminate_backends(postgres_url)
+    outs = finish(procs)
+    assert killed >= 3, "no connection was terminated while the workers ran"
+    assert any("reconnecting" in out for out in outs)
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(60))
+    assert all(t.state == TrialState.COMPLETE for t in trials), [
+        (t.number, t.state, t.fail_reason) for t in trials if t.state != TrialState.COMPLETE
+    ]
+    study.storage.remove_session()
