@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 import traceback
 from collections.abc import Iterable
@@ -132,10 +133,13 @@ def run_optimize(
     gc_after_trial: bool,
     show_progress_bar: bool,
     n_jobs: int = 1,
+    checkpoint_root: str | os.PathLike[str] | None = None,
 ) -> None:
     from trimtab.execution import resolve_n_jobs
+    from trimtab.study._budget import check_root
 
     catch_types, cbs = _check_args(func, n_trials, timeout, catch, callbacks)
+    root = None if checkpoint_root is None else check_root(study, checkpoint_root)
     n_workers = resolve_n_jobs(n_jobs)
     study._stop_flag = False
     if n_workers > 1:
@@ -144,7 +148,15 @@ def run_optimize(
         progress = Progress(study, n_trials, cbs, False, show_progress_bar)
         try:
             run_parallel(
-                study, func, n_trials, timeout, catch_types, gc_after_trial, progress, n_workers
+                study,
+                func,
+                n_trials,
+                timeout,
+                catch_types,
+                gc_after_trial,
+                progress,
+                n_workers,
+                root,
             )
         finally:
             progress.close()
@@ -160,7 +172,7 @@ def run_optimize(
             if timeout is not None and time.monotonic() - start >= timeout:
                 break
             try:
-                trial = study.ask()
+                trial = study.ask(checkpoint_root=root)
             except SearchSpaceExhausted as exc:
                 _logger.info("stopping: %s", exc)
                 break
@@ -221,3 +233,5 @@ def _log_trial(t: FrozenTrial, best: _Best) -> None:
         )
     elif t.state == TrialState.PRUNED:
         _logger.info("trial %d pruned at step %s", t.number, t.last_step)
+    elif t.state == TrialState.PAUSED:
+        _logger.info("trial %d paused at step %s", t.number, t.last_step)

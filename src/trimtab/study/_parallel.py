@@ -20,6 +20,7 @@ import gc
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trimtab._logging import get_logger
@@ -52,6 +53,7 @@ class _Job:
     deadline: float | None  # time.time() after which no trial starts
     gc_after_trial: bool
     log_level: int
+    checkpoint_root: Path | None = None  # the promotion form (study._budget)
 
 
 def shared_url(storage: BaseStorage) -> str | None:
@@ -73,6 +75,7 @@ def run_parallel(
     gc_after_trial: bool,
     progress: Progress,
     n_workers: int,
+    checkpoint_root: Path | None = None,
 ) -> None:
     for name, obj in (("func", func), ("sampler", study.sampler), ("pruner", study.pruner)):
         check_picklable(name, obj)
@@ -90,6 +93,7 @@ def run_parallel(
         deadline=None if timeout is None else time.time() + timeout,
         gc_after_trial=gc_after_trial,
         log_level=logging.getLogger("trimtab").getEffectiveLevel(),
+        checkpoint_root=checkpoint_root,
     )
     pool = ProcessPool(n_workers, budget=n_trials)
     running: dict[int, tuple[int, int]] = {}  # worker -> (trial number, trial id)
@@ -166,7 +170,7 @@ def _work(ctx: WorkerContext, job: _Job) -> None:
                 ctx.stop_all()
                 break
             try:
-                trial = study.ask()
+                trial = study.ask(checkpoint_root=job.checkpoint_root)
             except SearchSpaceExhausted as exc:
                 _logger.info("worker %d stopping: %s", ctx.index, exc)
                 break

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 import traceback
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from trimtab.pruners import BasePruner, NopPruner
 from trimtab.samplers import AutoSampler, BaseSampler
 from trimtab.storages import BaseStorage
 from trimtab.storages._base import ClaimTaken, check_json
+from trimtab.study._budget import attach, check_root, pause, take_promotion
 from trimtab.study._optimize import run_optimize
 from trimtab.study._trial import Trial
 from trimtab.study._values import check_values
@@ -121,13 +123,31 @@ class Study:
 
     # ---- ask / tell ----------------------------------------------------------------------
 
-    def ask(self, fixed_distributions: Mapping[str, Any] | None = None) -> Trial:
+    def ask(
+        self,
+        fixed_distributions: Mapping[str, Any] | None = None,
+        *,
+        checkpoint_root: str | os.PathLike[str] | None = None,
+    ) -> Trial:
         """Start a trial: an enqueued one if any is waiting, else a new one.
 
         ``fixed_distributions`` (name -> distribution) are suggested right away, so the
         trial's ``params`` hold them. Raises ``SearchSpaceExhausted`` when the sampler has
         nothing left to propose (e.g. a finished grid).
+
+        With ``checkpoint_root`` (the promotion form, see ``optimize``), a PAUSED trial that
+        the pruner promotes comes first, and the trial has ``budget`` and ``checkpoint_dir``.
         """
+        root = None
+        if checkpoint_root is not None:
+            root = check_root(self, checkpoint_root)
+            promoted = take_promotion(self)
+            if promoted is not None:
+                resumed = Trial(self, promoted, resumed=True)
+                attach(resumed, root)
+                for name, dist in (fixed_distributions or {}).items():
+                    resumed.suggest(name, dist)
+                return resumed
         frozen = self._storage.pop_waiting_trial(self._study_id)
         conflict = False
         while frozen is None:
@@ -151,6 +171,8 @@ class Study:
         trial = Trial(self, frozen)
         for key, value in (attrs or {}).items():
             trial.set_system_attr(key, value)  # written with the trial's next flush
+        if root is not None:
+            attach(trial, root)
         for name, dist in (fixed_distributions or {}).items():
             trial.suggest(name, dist)
         return trial
@@ -166,6 +188,11 @@ class Study:
     ) -> FrozenTrial:
         """End a trial with its value(s), or with ``state`` PRUNED or FAILED.
 
+        A run with a budget below the pruner's ``max_resource`` (``trial.budget``, see
+        ``optimize``'s ``checkpoint_root``) told its value without ``state`` is paused
+        instead: PAUSED, waiting for a promotion. A PAUSED trial told by number with
+        ``state=TrialState.PRUNED`` is closed with its last report as value.
+
         Values that are not finite numbers, or not one per objective, end the trial FAILED
         with the reason stored (and a warning). Returns the stored record.
         """
@@ -180,6 +207,8 @@ class Study:
                 f"trial {frozen.number} is already {frozen.state.name}; it cannot be told "
                 "again (pass skip_if_finished=True to ignore)"
             )
+        if state is None and live is not None and live._below_max_budget():
+            return pause(self, live, values)
         if state is None:
             state = TrialState.COMPLETE
         if not isinstance(state, TrialState) or not state.is_finished():
@@ -323,6 +352,8 @@ class Study:
         callbacks: Iterable[Callback] | None = None,
         gc_after_trial: bool = False,
         show_progress_bar: bool = False,
+        *,
+        checkpoint_root: str | os.PathLike[str] | None = None,
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed,
         the sampler ran out of points, or ``study.stop()`` was called.
@@ -337,6 +368,14 @@ class Study:
         the objective with ``def`` at a module's top level). Callbacks run in this process as
         trials finish. An exception outside ``catch`` stops every worker after its running
         trial and is raised here; Ctrl-C marks the running trials FAILED and returns.
+
+        ``checkpoint_root`` (a directory, one per study) turns on the promotion form of the
+        pruner's successive halving (``SuccessiveHalvingPruner`` or ``HyperbandPruner`` with
+        an integer ``max_resource``): each run of ``func`` gets ``trial.budget`` (train up to
+        that step, report, save to ``trial.checkpoint_dir``, return the value) and a trial
+        below ``max_resource`` is PAUSED, to be promoted, i.e. run again with the next
+        budget, resuming from its checkpoint. ``n_trials`` then counts runs of ``func``
+        (a promotion is a run). See ``trimtab.study._budget`` for the whole contract.
         """
         run_optimize(
             self,
@@ -348,6 +387,7 @@ class Study:
             gc_after_trial,
             show_progress_bar,
             n_jobs,
+            checkpoint_root,
         )
 
     def stop(self) -> None:
