@@ -86,8 +86,8 @@ def test_worker_errors_are_one_line(tmp_path: Path, sqlite_url: str) -> None:
         (["--study", "s", "--objective", "nomodule:f"], "module 'nomodule' cannot be imported"),
         (["--study", "s", "--objective", "math"], "must look like 'package.module:function'"),
         (
-            ["--study", "s", "--objective", "math:sqrt", "--sampler", "tpe"],
-            "sampler.name='tpe' is not known",
+            ["--study", "s", "--objective", "math:sqrt", "--sampler", "annealing"],
+            "sampler.name='annealing' is not known",
         ),
     ]
     for args, fragment in cases:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
+import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -150,6 +153,29 @@ class MLPTraining:
         self.biases = [np.array(b) for b in state["biases"]]
         self.velocity = [np.array(v) for v in state["velocity"]]
         self.rng.bit_generator.state = state["rng"]
+
+    # ---- the resumable-run protocol of ``_multifidelity`` (JSON checkpoints, no pickles) ----
+
+    CHECKPOINT = "mlp.json"
+
+    def step(self) -> tuple[float, float]:
+        """Train one more epoch: the validation error after it, and the seconds it took."""
+        t0 = time.perf_counter()
+        error = self.train_epoch()
+        return error, time.perf_counter() - t0
+
+    def save(self, directory: Path) -> None:
+        """Write ``state()`` to ``directory / "mlp.json"`` (atomically: a crash mid-write
+        leaves the previous checkpoint)."""
+        tmp = directory / f"{self.CHECKPOINT}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(self.state()), encoding="utf-8")
+        os.replace(tmp, directory / self.CHECKPOINT)
+
+    def load(self, directory: Path) -> None:
+        """Resume from ``directory``'s checkpoint, if there is one."""
+        path = directory / self.CHECKPOINT
+        if path.exists():
+            self.load_state(json.loads(path.read_text(encoding="utf-8")))
 
 
 def learning_curve(

@@ -45,6 +45,22 @@ class BasePruner(abc.ABC):
         """
         return None
 
+    def budgets(self, study: Study, trial_number: int) -> list[int] | None:
+        """The promotion form (``study.optimize(..., checkpoint_root=...)``): the budgets
+        trial ``trial_number`` trains up to, one run each, ending with ``max_resource``.
+
+        ``None`` (the default): this pruner has no promotion form. Pruners that have one
+        raise ``ValueError`` naming the argument it needs (e.g. an integer ``max_resource``).
+        """
+        return None
+
+    def promotions(self, study: Study) -> list[tuple[FrozenTrial, int]]:
+        """The PAUSED trials to promote now, first choice first, with their next budget.
+
+        Read from stored records only; the study hands each promotion out exactly once.
+        """
+        return []
+
 
 class NopPruner(BasePruner):
     """Never prunes. The default until a pruner is chosen."""

@@ -20,6 +20,11 @@ number alone: the same on every worker, whichever worker asks first.
 ``max_resource="auto"``: the last step + 1 of the COMPLETE trial (with reports) that
 finished first (earliest completion time, then lowest number). Until one completes,
 nothing is pruned and ``bracket_of`` returns None.
+
+The promotion form (``study.optimize(..., checkpoint_root=...)``, see ``_promotion``) needs
+an integer ``max_resource``: a trial of bracket ``b`` pauses at ``min_resource * eta**(b +
+k)`` below ``max_resource``, then runs to ``max_resource``, and is promoted by comparison
+with its own bracket only.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import TYPE_CHECKING, Literal
 
 from trimtab.pruners._base import BasePruner
 from trimtab.pruners._checks import check_int, check_resource, direction_of, first_completed
+from trimtab.pruners._promotion import ladder, promotable
 from trimtab.pruners._successive_halving import rungs_reached, stops_at_rungs
 from trimtab.trial import FrozenTrial, StudyDirection
 
@@ -169,3 +175,18 @@ class HyperbandPruner(BasePruner):
         cycle = self._cycle(max_resource)
         bracket = cycle[trial_number % len(cycle)]
         return [t for t in trials if cycle[t.number % len(cycle)] == bracket]
+
+    def budgets(self, study: Study, trial_number: int) -> list[int]:
+        """The promotion form: the rungs of the trial's bracket, then ``max_resource``."""
+        if self._max_resource is None:
+            raise ValueError(
+                "HyperbandPruner: max_resource='auto' has no promotion form (checkpoint_root); "
+                "pass max_resource=<the full training's steps>"
+            )
+        bracket = self.bracket_of(trial_number)
+        assert bracket is not None
+        return ladder(self._min_resource * self._eta**bracket, self._eta, self._max_resource)
+
+    def promotions(self, study: Study) -> list[tuple[FrozenTrial, int]]:
+        maximize = direction_of(study, self) == StudyDirection.MAXIMIZE
+        return promotable(study.get_trials(), lambda n: self.budgets(study, n), self._eta, maximize)

@@ -26,6 +26,12 @@ arrivals go on). It stops if its own rung value is NaN, or if fewer than
 ``min_resource="auto"``: ``max(1, (last_step + 1) // 100)`` of the COMPLETE trial (with
 reports) that finished first (earliest completion time, then lowest number), i.e. about a
 hundredth of a full training's steps. Until a trial completes, nothing is pruned.
+
+The promotion form (``study.optimize(..., checkpoint_root=...)``, Algorithm 2 as written,
+see ``_promotion``) needs an integer ``min_resource`` and ``max_resource``: every trial
+pauses at ``min_resource * eta**(s + k)`` below ``max_resource``, then runs to
+``max_resource``; ``bootstrap_count`` plays no part there (a rung promotes its top
+``floor(n / eta)``).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from typing import TYPE_CHECKING, Literal
 
 from trimtab.pruners._base import BasePruner
 from trimtab.pruners._checks import check_int, check_resource, direction_of, first_completed
+from trimtab.pruners._promotion import ladder, promotable, rung_value
 from trimtab.trial import FrozenTrial, StudyDirection
 
 if TYPE_CHECKING:
@@ -65,12 +72,6 @@ def rungs_reached(
             out.append(r)
         r *= eta
     return out
-
-
-def rung_value(trial: FrozenTrial, resource: int) -> float | None:
-    """The value at the trial's first report at a step >= ``resource`` (None: not reached)."""
-    reached = [s for s in trial.intermediate_values if s >= resource]
-    return trial.intermediate_values[min(reached)] if reached else None
 
 
 def stops_at_rungs(
@@ -169,3 +170,24 @@ class SuccessiveHalvingPruner(BasePruner):
         if trials is None:
             trials = study.get_trials()
         return stops_at_rungs(trial, trials, rungs, self._eta, self._bootstrap_count, maximize)
+
+    def budgets(self, study: Study, trial_number: int) -> list[int]:
+        """The promotion form: the rungs below ``max_resource``, then ``max_resource``."""
+        owner = type(self).__name__
+        if self._min_resource is None:
+            raise ValueError(
+                f"{owner}: min_resource='auto' has no promotion form (checkpoint_root); "
+                "pass an integer min_resource >= 1"
+            )
+        if self._max_resource is None:
+            raise ValueError(
+                f"{owner}: max_resource=None has no promotion form (checkpoint_root); pass "
+                "max_resource=<the full training's steps>"
+            )
+        first = self._min_resource * self._eta**self._rate
+        return ladder(first, self._eta, self._max_resource)
+
+    def promotions(self, study: Study) -> list[tuple[FrozenTrial, int]]:
+        rungs = self.budgets(study, 0)
+        maximize = direction_of(study, self) == StudyDirection.MAXIMIZE
+        return promotable(study.get_trials(), lambda _: rungs, self._eta, maximize)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -136,10 +137,12 @@ def run_optimize(
     n_jobs: int = 1,
     trial_timeout: float | None = None,
     gate: Gate | None = None,
+    checkpoint_root: str | os.PathLike[str] | None = None,
 ) -> None:
     """``Study.optimize``. ``gate(study)``, if given, is asked before each new trial (in
     whichever process runs it) and stops the loop when it says False."""
     from trimtab.execution import resolve_n_jobs
+    from trimtab.study._resume import check_root
 
     catch_types, cbs = _check_args(func, n_trials, timeout, catch, callbacks)
     if trial_timeout is not None and (
@@ -151,6 +154,7 @@ def run_optimize(
             f"trial_timeout={trial_timeout!r} must be a number of seconds > 0 (how long one "
             "trial may run), or None for no limit"
         )
+    root = None if checkpoint_root is None else check_root(study, checkpoint_root)
     n_workers = resolve_n_jobs(n_jobs)
     study._stop_flag = False
     if n_workers > 1 or trial_timeout is not None:
@@ -169,6 +173,7 @@ def run_optimize(
                 n_workers,
                 trial_timeout,
                 gate,
+                root,
             )
         finally:
             progress.close()
@@ -186,7 +191,7 @@ def run_optimize(
             if gate is not None and not gate(study):
                 break
             try:
-                trial = study.ask()
+                trial = study.ask(checkpoint_root=root)
             except SearchSpaceExhausted as exc:
                 _logger.info("stopping: %s", exc)
                 break
@@ -271,3 +276,5 @@ def _log_trial(t: FrozenTrial, best: _Best) -> None:
         )
     elif t.state == TrialState.PRUNED:
         _logger.info("trial %d pruned at step %s", t.number, t.last_step)
+    elif t.state == TrialState.PAUSED:
+        _logger.info("trial %d paused at step %s", t.number, t.last_step)

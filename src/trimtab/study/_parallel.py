@@ -20,6 +20,7 @@ import gc
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trimtab._logging import get_logger
@@ -54,6 +55,7 @@ class _Job:
     gc_after_trial: bool
     log_level: int
     gate: Gate | None = None
+    checkpoint_root: Path | None = None  # the promotion form (study._resume)
 
 
 def shared_url(storage: BaseStorage) -> str | None:
@@ -77,6 +79,7 @@ def run_parallel(
     n_workers: int,
     trial_timeout: float | None = None,
     gate: Gate | None = None,
+    checkpoint_root: Path | None = None,
 ) -> None:
     try:
         for name, obj in (("func", func), ("sampler", study.sampler), ("pruner", study.pruner)):
@@ -104,6 +107,7 @@ def run_parallel(
         gc_after_trial=gc_after_trial,
         log_level=logging.getLogger("trimtab").getEffectiveLevel(),
         gate=gate,
+        checkpoint_root=checkpoint_root,
     )
     pool = ProcessPool(n_workers, budget=n_trials)
     running: dict[int, tuple[int, int]] = {}  # worker -> (trial number, trial id)
@@ -229,7 +233,7 @@ def _work(ctx: WorkerContext, job: _Job) -> None:
                 ctx.stop_all()
                 break
             try:
-                trial = study.ask()
+                trial = study.ask(checkpoint_root=job.checkpoint_root)
             except SearchSpaceExhausted as exc:
                 _logger.info("worker %d stopping: %s", ctx.index, exc)
                 break

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 import traceback
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from trimtab.storages import BaseStorage
 from trimtab.storages._base import ClaimTaken, check_json
 from trimtab.study._heartbeat import HeartbeatThread, reap_stale_trials, settings_from_attrs
 from trimtab.study._optimize import run_optimize
+from trimtab.study._resume import attach, check_root, pause, take_promotion
 from trimtab.study._trial import Trial
 from trimtab.study._values import check_values
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
@@ -123,7 +125,12 @@ class Study:
 
     # ---- ask / tell ----------------------------------------------------------------------
 
-    def ask(self, fixed_distributions: Mapping[str, Any] | None = None) -> Trial:
+    def ask(
+        self,
+        fixed_distributions: Mapping[str, Any] | None = None,
+        *,
+        checkpoint_root: str | os.PathLike[str] | None = None,
+    ) -> Trial:
         """Start a trial: an enqueued one if any is waiting, else a new one.
 
         ``fixed_distributions`` (name -> distribution) are suggested right away, so the
@@ -133,10 +140,28 @@ class Study:
         In a study with heartbeats (``create_study(heartbeat_interval=...)``), asking first
         fails the trials whose workers went silent (and enqueues their retries), and the
         returned trial beats from a background thread of this process until it is told.
+
+        With ``checkpoint_root`` (the promotion form, see ``optimize``), a PAUSED trial that
+        the pruner promotes comes first, and the trial has ``budget`` and ``checkpoint_dir``.
         """
         beat = self._heartbeat
         if beat is not None:
             reap_stale_trials(self, beat)
+        root = None
+        if checkpoint_root is not None:
+            root = check_root(self, checkpoint_root)
+            promoted = take_promotion(self)
+            if promoted is not None:
+                beating = None
+                if beat is not None:
+                    beating = HeartbeatThread(
+                        self._storage, promoted.trial_id, promoted.number, beat.interval
+                    )
+                resumed = Trial(self, promoted, beating, resumed=True)
+                attach(resumed, root)
+                for name, dist in (fixed_distributions or {}).items():
+                    resumed.suggest(name, dist)
+                return resumed
         frozen = self._storage.pop_waiting_trial(self._study_id)
         conflict = False
         while frozen is None:
@@ -170,6 +195,8 @@ class Study:
             raise
         for key, value in (attrs or {}).items():
             trial.set_system_attr(key, value)  # written with the trial's next flush
+        if root is not None:
+            attach(trial, root)
         for name, dist in (fixed_distributions or {}).items():
             trial.suggest(name, dist)
         return trial
@@ -185,6 +212,11 @@ class Study:
     ) -> FrozenTrial:
         """End a trial with its value(s), or with ``state`` PRUNED or FAILED.
 
+        A run with a budget below the pruner's ``max_resource`` (``trial.budget``, see
+        ``optimize``'s ``checkpoint_root``) told its value without ``state`` is paused
+        instead: PAUSED, waiting for a promotion. A PAUSED trial told by number with
+        ``state=TrialState.PRUNED`` is closed with its last report as value.
+
         Values that are not finite numbers, or not one per objective, end the trial FAILED
         with the reason stored (and a warning). Returns the stored record.
         """
@@ -199,6 +231,8 @@ class Study:
                 f"trial {frozen.number} is already {frozen.state.name}; it cannot be told "
                 "again (pass skip_if_finished=True to ignore)"
             )
+        if state is None and live is not None and live._below_max_budget():
+            return pause(self, live, values)
         if state is None:
             state = TrialState.COMPLETE
         if not isinstance(state, TrialState) or not state.is_finished():
@@ -343,6 +377,8 @@ class Study:
         gc_after_trial: bool = False,
         show_progress_bar: bool = False,
         trial_timeout: float | None = None,
+        *,
+        checkpoint_root: str | os.PathLike[str] | None = None,
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed,
         the sampler ran out of points, or ``study.stop()`` was called.
@@ -363,6 +399,14 @@ class Study:
         reason type ``TrialTimeout``. A running thread cannot be stopped safely, so with
         ``trial_timeout`` trials always run in worker processes, also with ``n_jobs=1`` (one
         worker process): ``func``, the sampler and the pruner must then pickle, as above.
+
+        ``checkpoint_root`` (a directory, one per study) turns on the promotion form of the
+        pruner's successive halving (``SuccessiveHalvingPruner`` or ``HyperbandPruner`` with
+        an integer ``max_resource``): each run of ``func`` gets ``trial.budget`` (train up to
+        that step, report, save to ``trial.checkpoint_dir``, return the value) and a trial
+        below ``max_resource`` is PAUSED, to be promoted, i.e. run again with the next
+        budget, resuming from its checkpoint. ``n_trials`` then counts runs of ``func``
+        (a promotion is a run). See ``trimtab.study._resume`` for the whole contract.
         """
         run_optimize(
             self,
@@ -375,6 +419,7 @@ class Study:
             show_progress_bar,
             n_jobs,
             trial_timeout,
+            checkpoint_root=checkpoint_root,
         )
 
     def stop(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from trimtab._logging import get_logger
@@ -64,7 +65,12 @@ class Trial:
     """One evaluation of the objective. Obtained from ``Study.ask`` or inside ``optimize``."""
 
     def __init__(
-        self, study: Study, frozen: FrozenTrial, heartbeat: HeartbeatThread | None = None
+        self,
+        study: Study,
+        frozen: FrozenTrial,
+        heartbeat: HeartbeatThread | None = None,
+        *,
+        resumed: bool = False,
     ) -> None:
         self.study = study
         # With heartbeats, parameters are written as they are suggested, so that a lost
@@ -84,9 +90,17 @@ class Trial:
         self._pending_user: dict[str, Any] = {}
         self._pending_system: dict[str, Any] = {}
         self._finished = False
+        # the promotion form (study._resume): set by ask(checkpoint_root=...)
+        self._budget: int | None = None
+        self._max_budget: int | None = None
+        self._checkpoint_root: Path | None = None
         sampler = study.sampler
+        self._relative_space: dict[str, BaseDistribution] = {}
+        self._relative: dict[str, Any] = {}
+        if resumed:  # a promoted trial: its parameters are stored, nothing to propose
+            return
         self._relative_space = sampler.infer_relative_search_space(study, frozen)
-        self._relative: dict[str, Any] = (
+        self._relative = (
             sampler.sample_relative(study, frozen, self._relative_space)
             if self._relative_space
             else {}
@@ -225,9 +239,42 @@ class Trial:
         self.flush()
 
     def should_prune(self) -> bool:
-        """Whether the study's pruner says to stop now (then raise ``trimtab.TrialPruned``)."""
+        """Whether the study's pruner says to stop now (then raise ``trimtab.TrialPruned``).
+
+        Always False for a run with a budget (``trial.budget``): there the budget stops it.
+        """
         self.flush()
+        if self._budget is not None:
+            return False
         return bool(self.study.pruner.prune(self.study, self._make_snapshot()))
+
+    # ---- budget and checkpoint (the promotion form, see ``trimtab.study._resume``) ----
+
+    @property
+    def budget(self) -> int | None:
+        """The step to train up to in this run (e.g. epochs), or ``None`` when the study is
+        not run with ``checkpoint_root``. Report at steps up to it, save a checkpoint, and
+        return the value at this budget."""
+        return self._budget
+
+    @property
+    def checkpoint_dir(self) -> Path | None:
+        """This trial's own directory, ``checkpoint_root / f"trial-{number}"`` (created on
+        first access), the same in every run of the trial; ``None`` without
+        ``checkpoint_root``. A promoted trial finds there what its earlier run saved."""
+        if self._checkpoint_root is None:
+            return None
+        path = self._checkpoint_root / f"trial-{self.number}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _below_max_budget(self) -> bool:
+        """A run with a budget that is not the last: told its value, it pauses."""
+        return (
+            self._budget is not None
+            and self._max_budget is not None
+            and self._budget < self._max_budget
+        )
 
     # ---- attributes ----------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from trimtab.distributions import BaseDistribution
 from trimtab.exceptions import TrimtabError
-from trimtab.pruners._successive_halving import rung_value
+from trimtab.pruners._promotion import rung_value
 from trimtab.samplers._base import StudyCache
 from trimtab.samplers._rng import mix_seed, uniform
 from trimtab.samplers._search_space import same
@@ -48,7 +48,7 @@ from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 if TYPE_CHECKING:
     from trimtab.study import Study
 
-_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED, TrialState.RUNNING)
 # per study: budgets -> trial id -> the finished trial's observation at each budget
 _Observed = dict[tuple[int, ...], dict[int, tuple[float | None, ...]]]
 
@@ -141,7 +141,7 @@ class BOHBSampler(TPESampler):
                 " (for a study without rungs, use TPESampler)"
             )
         state = self._spaces(study)
-        for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED)):
+        for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED)):
             if t.trial_id in state.seen:
                 continue
             state.seen.add(t.trial_id)

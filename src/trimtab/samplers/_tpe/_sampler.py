@@ -134,7 +134,7 @@ class TPESampler(BaseSampler):
         space: Mapping[str, BaseDistribution],
         relative: bool,
     ) -> dict[str, Any] | None:
-        states = (TrialState.COMPLETE, TrialState.PRUNED) + (
+        states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED) + (
             (TrialState.RUNNING,) if self._liar else ()
         )
         # the pruner says which trials are comparable (Hyperband: the same bracket)
