@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import cho_solve, cholesky, solve_triangular
+from scipy.linalg.lapack import dpotri
 from scipy.optimize import minimize
 
 SQRT5 = math.sqrt(5.0)
@@ -88,6 +89,15 @@ def _chol(k: np.ndarray) -> np.ndarray:
     raise np.linalg.LinAlgError("kernel matrix is not positive definite")
 
 
+def _inverse(low: np.ndarray) -> np.ndarray:
+    """``K^-1`` from the lower Cholesky factor of ``K`` (LAPACK potri: a third of the work of
+    solving against the identity)."""
+    inv, info = dpotri(low, lower=1)
+    if info != 0:
+        return np.asarray(cho_solve((low, True), np.eye(len(low)), check_finite=False))
+    return np.asarray(np.tril(inv) + np.tril(inv, -1).T)
+
+
 def neg_log_posterior(
     v: np.ndarray, x: np.ndarray, y: np.ndarray, cat: np.ndarray, fixed_noise: bool
 ) -> tuple[float, np.ndarray]:
@@ -107,7 +117,7 @@ def neg_log_posterior(
     nll = (
         0.5 * float(y @ alpha) + float(np.log(np.diag(low)).sum()) + 0.5 * n * math.log(2 * math.pi)
     )
-    k_inv = cho_solve((low, True), np.eye(n), check_finite=False)
+    k_inv = _inverse(low)
     w = np.outer(alpha, alpha) - k_inv  # d nll / d K = -w / 2
     grad = np.empty_like(v)
     m = w * dk_dr2  # d r2 / d log l_j = -2 s_j / l_j^2, so d nll / d log l_j = sum(m * s_j) / l_j^2
@@ -159,7 +169,8 @@ def fit_hyper(
             jac=True,
             method="L-BFGS-B",
             bounds=b,
-            options={"maxiter": 200},
+            # a relative decrease below 1e-6 of the objective changes nothing that matters
+            options={"maxiter": 200, "ftol": 1e-6},
         )
         if best is None or res.fun < best[0]:
             best = (float(res.fun), np.asarray(res.x))
