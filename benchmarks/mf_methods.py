@@ -43,8 +43,10 @@ class _StudyJob:
         self.study, self.trial, self.params, self._pruned = study, trial, params, pruned
         self.epochs: int | None = None
 
-    def report(self, epoch: int, error: float) -> bool:
+    def report(self, epoch: int, error: float) -> None:
         self.trial.report(error, epoch)
+
+    def should_stop(self) -> bool:
         return bool(self.trial.should_prune())
 
     def finish(self, error: float, stopped: bool) -> None:
@@ -124,18 +126,18 @@ class _RayJob:
     def __init__(self, scheduler: Any, ray_trial: Any, params: dict[str, Any]) -> None:
         self.scheduler, self.ray_trial, self.params = scheduler, ray_trial, params
         self.epochs: int | None = None
-        self.epoch = 0
+        self.result: dict[str, float] = {}
 
-    def report(self, epoch: int, error: float) -> bool:
-        self.epoch = epoch
-        result = {"training_iteration": epoch, "error": error}
-        return bool(self.scheduler.on_trial_result(None, self.ray_trial, result) == "STOP")
+    def report(self, epoch: int, error: float) -> None:
+        self.result = {"training_iteration": epoch, "error": error}
+
+    def should_stop(self) -> bool:
+        action = self.scheduler.on_trial_result(None, self.ray_trial, self.result)
+        return bool(action == "STOP")
 
     def finish(self, error: float, stopped: bool) -> None:
         # as Tune's controller does for a RUNNING trial that stops or ends: the last result
-        epoch = self.epoch if stopped else self.ray_trial.epochs
-        result = {"training_iteration": epoch, "error": error}
-        self.scheduler.on_trial_complete(None, self.ray_trial, result)
+        self.scheduler.on_trial_complete(None, self.ray_trial, self.result)
 
 
 class _RayASHA:
@@ -158,7 +160,7 @@ class _RayASHA:
         self.count = 0
 
     def ask(self) -> Job:
-        ray_trial = SimpleNamespace(trial_id=f"t{self.count:05d}", epochs=self.max_epochs)
+        ray_trial = SimpleNamespace(trial_id=f"t{self.count:05d}")
         self.count += 1
         self.scheduler.on_trial_add(None, ray_trial)
         return _RayJob(self.scheduler, ray_trial, _uniform_params(self.space, self.rng))
@@ -177,7 +179,10 @@ class _DEHBJob:
         self.epochs: int | None = round(float(info["fidelity"]))
         self.seconds = 0.0
 
-    def report(self, epoch: int, error: float) -> bool:
+    def report(self, epoch: int, error: float) -> None:
+        pass  # DEHB hears of a job at its end only
+
+    def should_stop(self) -> bool:
         return False  # DEHB does not stop jobs; the simulator ends them at self.epochs
 
     def finish(self, error: float, stopped: bool) -> None:

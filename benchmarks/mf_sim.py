@@ -5,7 +5,7 @@ returning a function that trains one more epoch and gives ``(validation error, s
 epoch took)`` (``MultiFidelityProblem.start``), and ``max_epochs``. A method is anything with
 ``ask() -> Job`` (``SimMethod``); a ``Job`` carries the configuration and talks to its method
 through the method's own ask/tell API: ``report(epoch, error)`` tells the method the epoch's
-result and returns whether to stop, ``finish(error, stopped)`` ends the trial.
+result, ``should_stop()`` asks whether to stop now, ``finish(error, stopped)`` ends the trial.
 
 The simulation. ``workers`` workers each ask for a job at time 0 (worker 0 first). A worker
 that trains epoch ``e`` of its job finishes it at its clock plus the epoch's recorded cost;
@@ -13,12 +13,13 @@ the end of every epoch is an event, and events are processed one at a time in si
 order (ties: the event scheduled first goes first). Processing an event reports the epoch's
 error to the method, which then decides, so a decision sees exactly the reports that came
 before it in simulated time (other workers' epochs that end later have not happened yet). A
-job ends when the method says stop (the worker's time for later epochs is never spent), when
-it reaches ``max_epochs`` (or its own fixed number of epochs, for methods such as DEHB that
-choose a budget up front; no stopping decision is asked after its last epoch), and the worker
-asks for the next job at that same instant. Asking and deciding take no simulated time: the
-method's own compute is measured in real seconds (``method_seconds``) but not charged to the
-clock. Events after ``budget`` are not processed: the run stops there, with jobs unfinished.
+job ends when the method says stop (the worker's time for later epochs is never spent), or
+when it reaches ``max_epochs`` (or its own fixed number of epochs, for methods such as DEHB
+that choose a budget up front; its last epoch is reported, but no stop is asked after it), and
+the worker asks for the next job at that same instant. Asking and deciding take no simulated
+time: the method's own compute is measured in real seconds (``method_seconds``) but not
+charged to the clock. Events after ``budget`` are not processed: the run stops there, with
+jobs unfinished.
 """
 
 from __future__ import annotations
@@ -41,8 +42,12 @@ class Job(Protocol):
     params: Mapping[str, Any]
     epochs: int | None  # a fixed number of epochs chosen up front, or None: until stopped
 
-    def report(self, epoch: int, error: float) -> bool:
-        """Tell the method the error after ``epoch`` (1-based); True: stop the job now."""
+    def report(self, epoch: int, error: float) -> None:
+        """Tell the method the validation error after ``epoch`` (1-based)."""
+        ...
+
+    def should_stop(self) -> bool:
+        """Whether the method stops the job now (asked after every report but the last)."""
         ...
 
     def finish(self, error: float, stopped: bool) -> None:
@@ -127,9 +132,10 @@ def simulate(
         run = running[w]
         run.epoch += 1
         result.reports.append(Report(now, w, run.index, run.epoch, error))
+        timed(lambda run=run, error=error: run.job.report(run.epoch, error))
         if run.epoch >= run.limit:
             timed(lambda run=run, error=error: run.job.finish(error, False))
-        elif timed(lambda run=run, error=error: run.job.report(run.epoch, error)):
+        elif timed(run.job.should_stop):
             result.stopped += 1
             timed(lambda run=run, error=error: run.job.finish(error, True))
         else:

@@ -51,7 +51,7 @@ from trimtab.benchmarks import get_multifidelity_problem
 
 # 7 misclassified of the 539 validation digits: 1.3 % of the recorded configurations reach it
 TARGET = 0.013
-BUDGET = 20.0  # simulated seconds: about 320 full trainings of an average configuration
+BUDGET = 10.0  # simulated seconds: about 160 full trainings of an average configuration
 GRID = 200  # points of the anytime curves
 
 

@@ -50,9 +50,13 @@ class ScriptedJob:
         self.params = {"name": name}
         self.epochs = method.fixed.get(name)
 
-    def report(self, epoch: int, error: float) -> bool:
+    def report(self, epoch: int, error: float) -> None:
         self.method.calls.append(("report", self.name, str(epoch)))
-        return epoch >= self.method.stop_at.get(self.name, 99)
+        self.epoch = epoch
+
+    def should_stop(self) -> bool:
+        self.method.calls.append(("stop?", self.name))
+        return self.epoch >= self.method.stop_at.get(self.name, 99)
 
     def finish(self, error: float, stopped: bool) -> None:
         self.method.calls.append(("finish", self.name, "stopped" if stopped else "done"))
@@ -96,13 +100,20 @@ def test_events_are_processed_in_simulated_time_order() -> None:
         ("ask", "a"),
         ("ask", "b"),
         ("report", "b", "1"),
+        ("stop?", "b"),
         ("report", "b", "2"),
+        ("stop?", "b"),
         ("report", "a", "1"),
+        ("stop?", "a"),
+        ("report", "b", "3"),
         ("finish", "b", "done"),
         ("ask", "c"),
         ("report", "c", "1"),
+        ("stop?", "c"),
         ("report", "a", "2"),
+        ("stop?", "a"),
         ("report", "c", "2"),
+        ("stop?", "c"),
     ]
     assert result.jobs == 3 and result.epochs == 7 and result.stopped == 0
     assert full_trainings(result, 3) == [(pytest.approx(1.2), 0.2)]
@@ -130,8 +141,8 @@ def test_a_job_with_a_fixed_budget_ends_there() -> None:
     method = Scripted(["a", "b"], epochs={"a": 2})
     result = simulate(method, table_start, max_epochs=3, workers=1, budget=100.0)
     assert [r.epoch for r in result.reports if r.job == 0] == [1, 2]
-    assert ("report", "a", "2") not in method.calls  # no stop decision after the last epoch
-    assert ("finish", "a", "done") in method.calls
+    i = method.calls.index(("report", "a", "2"))
+    assert method.calls[i + 1] == ("finish", "a", "done")  # no stop asked after the last epoch
     assert full_trainings(result, 3)[0][1] == 0.2  # only b was fully trained
 
 
