@@ -99,10 +99,10 @@ def test_worker_errors_are_one_line(tmp_path: Path, sqlite_url: str) -> None:
 def kill_one_of_four(url: str, tmp_path: Path) -> trimtab.Study:
     """Four workers on a heartbeat study of 24 trials; the one running trial 2 is killed."""
     study = trimtab.create_study(
-        study_name="s", storage=url, heartbeat_interval=0.2, heartbeat_timeout=1.0, retry_failed=1
+        study_name="s", storage=url, heartbeat_interval=0.2, heartbeat_timeout=4.0, retry_failed=1
     )
     marker = tmp_path / "hanging"
-    env = {"TT_HANG_AT": "2", "TT_MARKER": str(marker), "TT_SLEEP": "0.3"}
+    env = {"TT_HANG_AT": "2", "TT_MARKER": str(marker), "TT_SLEEP": "1.0"}
     args = ["--objective", f"{OBJECTIVES}:hangs_once", "--n-trials", "24"]
     procs = [start_worker(url, *args, env=env) for _ in range(4)]
     try:
