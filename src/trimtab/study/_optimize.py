@@ -15,6 +15,7 @@ from trimtab.study._trial import Trial
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 
 if TYPE_CHECKING:
+    from trimtab.execution import Executor
     from trimtab.study._study import Callback, ObjectiveFunc, Study
 
 _logger = get_logger(__name__)
@@ -138,6 +139,7 @@ def run_optimize(
     trial_timeout: float | None = None,
     gate: Gate | None = None,
     checkpoint_root: str | os.PathLike[str] | None = None,
+    executor: Executor | None = None,
 ) -> None:
     """``Study.optimize``. ``gate(study)``, if given, is asked before each new trial (in
     whichever process runs it) and stops the loop when it says False."""
@@ -157,6 +159,26 @@ def run_optimize(
     root = None if checkpoint_root is None else check_root(study, checkpoint_root)
     n_workers = resolve_n_jobs(n_jobs)
     study._stop_flag = False
+    if executor is not None:
+        _check_executor(executor, n_jobs, trial_timeout, checkpoint_root)
+        from trimtab.study._distributed import run_on_executor
+
+        progress = Progress(study, n_trials, cbs, False, show_progress_bar)
+        try:
+            run_on_executor(
+                study,
+                func,
+                n_trials,
+                timeout,
+                catch_types,
+                gc_after_trial,
+                progress,
+                executor,
+                gate,
+            )
+        finally:
+            progress.close()
+        return
     if n_workers > 1 or trial_timeout is not None:
         from trimtab.study._parallel import run_parallel
 
@@ -213,6 +235,31 @@ def run_optimize(
             _logger.warning("interrupted; every trial is kept in the study")
     finally:
         progress.close()
+
+
+def _check_executor(executor: Any, n_jobs: Any, trial_timeout: Any, checkpoint_root: Any) -> None:
+    from trimtab.execution import Executor
+
+    if not isinstance(executor, Executor):
+        raise TypeError(
+            f"executor={executor!r} must be a trimtab.execution.RayExecutor or DaskExecutor "
+            "(an Executor)"
+        )
+    if n_jobs != 1:
+        raise ValueError(
+            f"n_jobs={n_jobs!r} cannot be combined with executor={executor!r}: the executor "
+            "decides how many trials run at once (its n_workers=, else the cluster's size)"
+        )
+    if trial_timeout is not None:
+        raise ValueError(
+            f"trial_timeout={trial_timeout!r} is not supported with executor={executor!r} yet; "
+            "use n_jobs for trials that must be stopped after a time"
+        )
+    if checkpoint_root is not None:
+        raise ValueError(
+            f"checkpoint_root={str(checkpoint_root)!r} (the promotion form) is not supported "
+            f"with executor={executor!r} yet; use n_jobs, or trimtab worker processes"
+        )
 
 
 TAKEN_OVER = ("WorkerLost", "TrialTimeout")

@@ -28,6 +28,8 @@ from trimtab.trial._frozen import FIXED_PARAMS_ATTR
 if TYPE_CHECKING:
     import pandas as pd
 
+    from trimtab.execution import Executor
+
 _logger = get_logger(__name__)
 
 ObjectiveFunc = Callable[[Trial], Any]
@@ -379,6 +381,7 @@ class Study:
         trial_timeout: float | None = None,
         *,
         checkpoint_root: str | os.PathLike[str] | None = None,
+        executor: Executor | None = None,
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed,
         the sampler ran out of points, or ``study.stop()`` was called.
@@ -407,6 +410,11 @@ class Study:
         below ``max_resource`` is PAUSED, to be promoted, i.e. run again with the next
         budget, resuming from its checkpoint. ``n_trials`` then counts runs of ``func``
         (a promotion is a run). See ``trimtab.study._resume`` for the whole contract.
+
+        ``executor=trimtab.execution.RayExecutor(...)`` or ``DaskExecutor(...)`` runs the
+        objectives as tasks on that cluster; trials are asked here, so the sampler sees every
+        running trial (``trimtab.study._distributed``). Not with ``n_jobs``, ``trial_timeout``
+        or ``checkpoint_root``.
         """
         run_optimize(
             self,
@@ -420,6 +428,7 @@ class Study:
             n_jobs,
             trial_timeout,
             checkpoint_root=checkpoint_root,
+            executor=executor,
         )
 
     def stop(self) -> None:

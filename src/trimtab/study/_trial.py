@@ -71,6 +71,7 @@ class Trial:
         heartbeat: HeartbeatThread | None = None,
         *,
         resumed: bool = False,
+        proposal: tuple[dict[str, BaseDistribution], dict[str, Any]] | None = None,
     ) -> None:
         self.study = study
         # With heartbeats, parameters are written as they are suggested, so that a lost
@@ -97,6 +98,9 @@ class Trial:
         sampler = study.sampler
         self._relative_space: dict[str, BaseDistribution] = {}
         self._relative: dict[str, Any] = {}
+        if proposal is not None:  # proposed (and recorded) where the trial was asked for
+            self._relative_space, self._relative = dict(proposal[0]), dict(proposal[1])
+            return
         if resumed:  # a promoted trial: its parameters are stored, nothing to propose
             return
         self._relative_space = sampler.infer_relative_search_space(study, frozen)
