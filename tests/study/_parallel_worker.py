@@ -6,6 +6,7 @@ Prints the trials as JSON once optimize returns.
 
 import json
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ def objective(trial: trimtab.Trial) -> float:
 
 
 if __name__ == "__main__":
+    # as when started from a terminal: a test runner may start us with SIGINT ignored, and a
+    # process that starts with SIGINT ignored keeps it ignored (then Ctrl-C never arrives)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     storage = None if sys.argv[1] == "memory" else sys.argv[1]
     study = trimtab.create_study(study_name="p", storage=storage, load_if_exists=True)
     study.optimize(objective, n_trials=50, n_jobs=2)
