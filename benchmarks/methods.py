@@ -248,3 +248,17 @@ METHODS: dict[str, Runner] = {
     "skopt.gp": skopt_gp,
     "smac.hpo": smac_hpo,
 }
+
+
+def versions(packages: tuple[str, ...]) -> str:
+    """Python's version and each package's installed version, for a report's header."""
+    import importlib.metadata as md
+    import platform
+
+    parts = [f"python {platform.python_version()}"]
+    for pkg in packages:
+        try:
+            parts.append(f"{pkg} {md.version(pkg)}")
+        except md.PackageNotFoundError:
+            parts.append(f"{pkg} not installed")
+    return ", ".join(parts)

@@ -37,7 +37,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from benchmarks.methods import MethodUnavailable
+from benchmarks.methods import MethodUnavailable, versions
 from benchmarks.mf_methods import METHODS
 from benchmarks.mf_sim import (
     anytime,
@@ -192,18 +192,6 @@ def plot(
     plt.close(fig)
 
 
-def _versions() -> str:
-    import importlib.metadata as md
-
-    parts = [f"python {platform.python_version()}"]
-    for pkg in ("trimtab", "optuna", "ray", "dehb", "ConfigSpace", "numpy"):
-        try:
-            parts.append(f"{pkg} {md.version(pkg)}")
-        except md.PackageNotFoundError:
-            parts.append(f"{pkg} not installed")
-    return ", ".join(parts)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problem", default="mlp_digits_surrogate")
@@ -258,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         "seeds": args.seeds,
         "command": "python -m benchmarks.multifidelity " + " ".join(argv or sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-        "versions": _versions(),
+        "versions": versions(("trimtab", "optuna", "ray", "dehb", "ConfigSpace", "numpy")),
         "elapsed": time.time() - start,
     }
     (args.out / "results.json").write_text(json.dumps({"meta": meta, "results": results}))

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from benchmarks.methods import METHODS, MethodUnavailable
+from benchmarks.methods import METHODS, MethodUnavailable, versions
 from trimtab.benchmarks import get_problem, problem_names
 
 
@@ -217,18 +217,6 @@ def plot(results: list[dict[str, Any]], methods: list[str], problems: list[str],
         plt.close(fig)
 
 
-def _versions() -> str:
-    import importlib.metadata as md
-
-    parts = [f"python {platform.python_version()}"]
-    for pkg in ("trimtab", "optuna", "hyperopt", "scikit-optimize", "smac", "scikit-learn"):
-        try:
-            parts.append(f"{pkg} {md.version(pkg)}")
-        except md.PackageNotFoundError:
-            parts.append(f"{pkg} not installed")
-    return ", ".join(parts)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="trimtab against its peers, side by side")
     parser.add_argument("--suite", default="quick", choices=["quick", "full"])
@@ -281,7 +269,9 @@ def main(argv: list[str] | None = None) -> None:
         "seeds": args.seeds,
         "command": "python -m benchmarks.run " + " ".join(argv or sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-        "versions": _versions(),
+        "versions": versions(
+            ("trimtab", "optuna", "hyperopt", "scikit-optimize", "smac", "scikit-learn")
+        ),
         "elapsed": time.time() - start,
     }
     (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}))
