@@ -50,7 +50,7 @@ bench-quick: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.run --suite quick
 
 bench-full: $(VENV)/.bench
-	$(BIN)/python -m benchmarks.run --suite full --seeds 5 --budget 50
+	$(BIN)/python -m benchmarks.run --suite full
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,12 +1,18 @@
 """Run every method on every problem with the same budget and seeds; write the comparison.
 
-    python -m benchmarks.run --suite quick --seeds 3 --budget 30
+    python -m benchmarks.run --suite quick               # 3 seeds x 30 trials, ~10 min
+    python -m benchmarks.run --suite full                # 3 seeds x 50 trials, ~1 h
     python -m benchmarks.run --suite full --methods trimtab.random,optuna.tpe --seeds 10
+    python -m benchmarks.run --problems branin,svm_wine --budget 200 --checkpoints 50,100,200
 
-Writes to ``--out`` (default ``benchmarks/results/<suite>``): ``results.json`` (every
-evaluation's value and time), ``report.md`` (median and interquartile range of final simple
-regret per problem, mean rank per method, framework overhead per trial), and one PNG per
-problem with anytime curves (best-so-far regret against trials and against wall time).
+Writes to ``--out`` (default ``benchmarks/results/<suite>``): ``results.jsonl`` (one line per
+finished run, written as it finishes: every evaluation's value and time), ``results.json``
+(all of them with the run's metadata), ``report.md`` (median and interquartile range of simple
+regret per problem at each checkpoint, mean rank per method at each checkpoint, framework
+overhead per trial), and one PNG per problem with anytime curves (best-so-far regret against
+trials and against wall time). ``--resume`` keeps the runs already in ``results.jsonl`` (same
+problem, method, seed and budget) and runs only the missing ones, so an interrupted suite
+goes on where it stopped.
 
 Simple regret is the best value found minus the problem's optimum. For real tasks, whose
 optimum is unknown, the reference is the best value known (``best_known.json``) or found by
@@ -31,6 +37,9 @@ from typing import Any
 
 from benchmarks.methods import METHODS, MethodUnavailable, versions
 from trimtab.benchmarks import get_problem, problem_names
+
+SUITE_DEFAULTS: dict[str, tuple[int, int]] = {"quick": (3, 30), "full": (3, 50)}
+"""(seeds, budget) of each suite when ``--seeds`` / ``--budget`` are not given."""
 
 
 def run_one(problem_name: str, method: str, budget: int, seed: int) -> dict[str, Any]:
@@ -110,10 +119,48 @@ def best_so_far(values: list[float]) -> list[float]:
     return out
 
 
+def regret_at(r: dict[str, Any], refs: dict[str, float], trials: int) -> float:
+    """Simple regret of one run's best value within its first ``trials`` evaluations."""
+    return max(0.0, min(r["values"][:trials]) - refs[r["problem"]])
+
+
+def mean_ranks(
+    results: list[dict[str, Any]],
+    methods: list[str],
+    problems: list[str],
+    refs: dict[str, float],
+    trials: int,
+) -> tuple[dict[str, dict[str, tuple[float, float, float]]], dict[str, list[float]]]:
+    """Per problem and method the regret quartiles at ``trials``; per method its ranks.
+
+    A method's rank on a problem orders the methods by median regret (1 is best); tied
+    medians share the mean of the ranks they span.
+    """
+    table: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for p in problems:
+        for m in methods:
+            regrets = [
+                regret_at(r, refs, trials)
+                for r in results
+                if r["problem"] == p and r["method"] == m and r.get("values")
+            ]
+            if regrets:
+                table.setdefault(p, {})[m] = _quantiles(regrets)
+    ranks: dict[str, list[float]] = {m: [] for m in methods}
+    for by_method in table.values():
+        ordered = sorted(q[1] for q in by_method.values())
+        for m, (_, med, _) in by_method.items():
+            first = ordered.index(med)
+            last = len(ordered) - 1 - ordered[::-1].index(med)
+            ranks[m].append((first + last) / 2 + 1)
+    return table, ranks
+
+
 def report(
     results: list[dict[str, Any]], methods: list[str], problems: list[str], meta: dict[str, Any]
 ) -> str:
     refs = references(results)
+    checkpoints = sorted({*meta.get("checkpoints", []), meta["budget"]})
     lines = [
         f"# Benchmark report ({meta['suite']})",
         "",
@@ -133,50 +180,53 @@ def report(
         lines += ["Not installed here: " + "; ".join(unavailable), ""]
     if errors:
         lines += ["Errors: " + "; ".join(errors[:20]), ""]
+    rank_by_checkpoint: dict[int, dict[str, list[float]]] = {}
+    for trials in sorted(checkpoints, reverse=True):
+        table, ranks = mean_ranks(results, methods, problems, refs, trials)
+        rank_by_checkpoint[trials] = ranks
+        title = "Final simple regret" if trials == meta["budget"] else "Simple regret"
+        lines += [
+            f"## {title} after {trials} trials: median [IQR] over seeds",
+            "",
+            "| problem | " + " | ".join(methods) + " |",
+            "|---|" + "---:|" * len(methods),
+        ]
+        for p in problems:
+            row = [p]
+            for m in methods:
+                if m not in table.get(p, {}):
+                    row.append("n/a")
+                    continue
+                lo, med, hi = table[p][m]
+                row.append(f"{med:.3g} [{lo:.3g}, {hi:.3g}]")
+            lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
+    final = rank_by_checkpoint[meta["budget"]]
+    shown = sorted(checkpoints)
     lines += [
-        "## Final simple regret: median [IQR] over seeds",
-        "",
-        "| problem | " + " | ".join(methods) + " |",
-        "|---|" + "---:|" * len(methods),
-    ]
-    medians: dict[str, dict[str, float]] = {}
-    for p in problems:
-        row = [p]
-        for m in methods:
-            finals = [
-                get_regret(r, refs)
-                for r in results
-                if r["problem"] == p and r["method"] == m and r.get("values")
-            ]
-            if not finals:
-                row.append("n/a")
-                continue
-            lo, med, hi = _quantiles(finals)
-            medians.setdefault(p, {})[m] = med
-            row.append(f"{med:.3g} [{lo:.3g}, {hi:.3g}]")
-        lines.append("| " + " | ".join(row) + " |")
-    ranks: dict[str, list[float]] = {m: [] for m in methods}
-    for by_method in medians.values():
-        ordered = sorted(by_method.values())
-        for m, v in by_method.items():
-            first = ordered.index(v)
-            last = len(ordered) - 1 - ordered[::-1].index(v)
-            ranks[m].append((first + last) / 2 + 1)
-    lines += [
-        "",
         "## Mean rank across problems (1 is best) and framework overhead",
         "",
-        "| method | mean rank | problems | overhead ms/trial, whole run | "
-        "overhead ms/trial, last tenth |",
-        "|---|---:|---:|---:|---:|",
+        "| method | "
+        + " | ".join(f"mean rank at {t}" for t in shown)
+        + " | problems | overhead ms/trial, whole run | overhead ms/trial, last tenth |",
+        "|---|" + "---:|" * (len(shown) + 3),
     ]
-    for m in sorted(methods, key=lambda m: statistics.mean(ranks[m]) if ranks[m] else 99):
-        mean_rank = f"{statistics.mean(ranks[m]):.2f}" if ranks[m] else "n/a"
-        cells = []
+
+    def order(m: str) -> float:
+        return statistics.mean(final[m]) if final[m] else 99.0
+
+    for m in sorted(methods, key=order):
+        cells = [
+            f"{statistics.mean(rank_by_checkpoint[t][m]):.2f}"
+            if rank_by_checkpoint[t][m]
+            else "n/a"
+            for t in shown
+        ]
         for key in ("overhead_per_trial", "overhead_at_end"):
             over = [r[key] for r in results if r["method"] == m and key in r]
             cells.append(f"{statistics.median(over) * 1e3:.2f}" if over else "n/a")
-        lines.append(f"| {m} | {mean_rank} | {len(ranks[m])} | {cells[0]} | {cells[1]} |")
+        cells.insert(len(shown), str(len(final[m])))
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -222,8 +272,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--suite", default="quick", choices=["quick", "full"])
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--problems", default=None, help="comma list; default: the suite's")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--budget", type=int, default=30)
+    parser.add_argument(
+        "--seeds", type=int, default=None, help="default: 3 (quick and full suites)"
+    )
+    parser.add_argument(
+        "--budget", type=int, default=None, help="trials per run; default: quick 30, full 50"
+    )
+    parser.add_argument(
+        "--checkpoints",
+        default=None,
+        help="comma list of trial counts <= --budget to report regret and ranks at "
+        "(default: the budget only)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the runs already in OUT/results.jsonl and run only the missing ones",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="parallel worker processes")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
@@ -236,8 +301,23 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         parser.error(f"unknown method(s) {unknown}; known: {', '.join(METHODS)}")
+    default_seeds, default_budget = SUITE_DEFAULTS[args.suite]
+    args.seeds = default_seeds if args.seeds is None else args.seeds
+    args.budget = default_budget if args.budget is None else args.budget
     if args.budget < 1 or args.seeds < 1:
-        parser.error("--budget and --seeds must be >= 1")
+        parser.error(f"--budget and --seeds must be >= 1, got {args.budget} and {args.seeds}")
+    checkpoints = [args.budget]
+    if args.checkpoints:
+        try:
+            checkpoints = sorted({int(c) for c in args.checkpoints.split(",")})
+        except ValueError:
+            parser.error(f"--checkpoints must be integers, got {args.checkpoints!r}")
+        if checkpoints[0] < 1 or checkpoints[-1] > args.budget:
+            parser.error(
+                f"--checkpoints must lie in [1, budget={args.budget}], got {args.checkpoints!r}"
+            )
+        if args.budget not in checkpoints:
+            checkpoints.append(args.budget)
     problems = args.problems.split(",") if args.problems else problem_names(args.suite)
     for p in problems:
         get_problem(p)  # unknown names fail here, before any work
@@ -246,13 +326,23 @@ def main(argv: list[str] | None = None) -> None:
     tasks = [(p, m, args.budget, s) for p in problems for m in methods for s in range(args.seeds)]
     start = time.time()
     results: list[dict[str, Any]] = []
+    log = out / "results.jsonl"
+    if args.resume and log.exists():
+        kept = _previous_runs(log, args.budget)
+        results = [kept[(p, m, s)] for p, m, _, s in tasks if (p, m, s) in kept]
+        tasks = [t for t in tasks if (t[0], t[1], t[3]) not in kept]
+        print(f"resuming: {len(results)} runs kept from {log}, {len(tasks)} to run", flush=True)
+    else:
+        log.write_text("")
+    total = len(results) + len(tasks)
 
     def done(r: dict[str, Any]) -> None:
         results.append(r)
+        with log.open("a") as f:
+            f.write(json.dumps({**r, "budget": args.budget}) + "\n")
         status = r.get("unavailable") or r.get("error") or f"best {min(r['values']):.4g}"
         print(
-            f"[{len(results)}/{len(tasks)}] {r['problem']} {r['method']} seed {r['seed']}: "
-            f"{status}",
+            f"[{len(results)}/{total}] {r['problem']} {r['method']} seed {r['seed']}: {status}",
             flush=True,
         )
 
@@ -267,6 +357,7 @@ def main(argv: list[str] | None = None) -> None:
         "suite": args.suite,
         "budget": args.budget,
         "seeds": args.seeds,
+        "checkpoints": checkpoints,
         "command": "python -m benchmarks.run " + " ".join(argv or sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
         "versions": versions(
@@ -282,6 +373,27 @@ def main(argv: list[str] | None = None) -> None:
     if args.update_best_known:
         for name, value in update_best_known(results).items():
             print(f"best known value of {name} is now {value!r}")
+
+
+def _previous_runs(log: Path, budget: int) -> dict[tuple[str, str, int], dict[str, Any]]:
+    """Finished runs recorded in ``log`` with this budget (errors are run again).
+
+    The log is rewritten without the lines it cannot parse (a line cut short when a run was
+    killed), so the lines appended next start on a line of their own.
+    """
+    kept: dict[tuple[str, str, int], dict[str, Any]] = {}
+    whole: list[str] = []
+    for line in log.read_text().splitlines():
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        whole.append(line)
+        if r.get("budget") == budget and "error" not in r:
+            r.pop("budget")
+            kept[(r["problem"], r["method"], r["seed"])] = r
+    log.write_text("".join(f"{line}\n" for line in whole))
+    return kept
 
 
 def update_best_known(results: list[dict[str, Any]]) -> dict[str, float]:

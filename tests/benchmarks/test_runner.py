@@ -86,3 +86,70 @@ def test_best_known_values_only_ever_go_down(
     ]
     assert run.update_best_known(results) == {"svm_wine": 0.05}
     assert json.loads(table.read_text()) == {"svm_digits": 0.02, "svm_wine": 0.05}
+
+
+def test_checkpoints_report_regret_and_ranks_at_each_trial_count(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    args = ["--problems", "branin", "--methods", "trimtab.random", "--seeds", "1"]
+    run.main(
+        [*args, "--budget", "6", "--checkpoints", "2,4", "--jobs", "1", "--out", str(tmp_path)]
+    )
+    text = (tmp_path / "report.md").read_text()
+    for heading in (
+        "Final simple regret after 6 trials",
+        "Simple regret after 4 trials",
+        "Simple regret after 2 trials",
+    ):
+        assert heading in text
+    assert "mean rank at 2 | mean rank at 4 | mean rank at 6" in text
+    with pytest.raises(SystemExit):
+        run.main([*args, "--budget", "6", "--checkpoints", "8", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        run.main([*args, "--budget", "6", "--checkpoints", "two", "--out", str(tmp_path)])
+
+
+def test_resume_runs_only_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("matplotlib")
+    calls: list[tuple[str, int]] = []
+    random_search = methods.METHODS["trimtab.random"]
+
+    def counted(problem: object, budget: int, seed: int, evaluate: object) -> None:
+        calls.append((problem.name, seed))  # type: ignore[attr-defined]
+        random_search(problem, budget, seed, evaluate)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(methods.METHODS, "counted", counted)
+    base = ["--methods", "counted", "--seeds", "2", "--budget", "3", "--jobs", "1"]
+    run.main([*base, "--problems", "branin", "--out", str(tmp_path)])
+    assert sorted(calls) == [("branin", 0), ("branin", 1)]
+    # a run killed mid-write leaves a partial last line: it is ignored, not fatal
+    with (tmp_path / "results.jsonl").open("a") as f:
+        f.write('{"problem": "hartm')
+    calls.clear()
+    run.main([*base, "--problems", "branin,hartmann3", "--out", str(tmp_path), "--resume"])
+    assert sorted(calls) == [("hartmann3", 0), ("hartmann3", 1)]
+    lines = (tmp_path / "results.jsonl").read_text().splitlines()
+    assert len(lines) == 4 and all(json.loads(line)["budget"] == 3 for line in lines)
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert sorted((r["problem"], r["seed"]) for r in data["results"]) == [
+        ("branin", 0),
+        ("branin", 1),
+        ("hartmann3", 0),
+        ("hartmann3", 1),
+    ]
+    # another budget is another experiment: nothing is reused
+    calls.clear()
+    run.main(
+        [
+            *base[:-4],
+            "--budget",
+            "2",
+            "--jobs",
+            "1",
+            "--problems",
+            "branin",
+            "--out",
+            str(tmp_path),
+            "--resume",
+        ]
+    )
+    assert sorted(calls) == [("branin", 0), ("branin", 1)]
