@@ -20,7 +20,7 @@ def test_converges_on_a_sphere() -> None:
         assert study.best_value < 1e-2
 
 
-def test_bounds_steps_and_categorical_fallback() -> None:
+def test_bounds_steps_and_categorical_parameters() -> None:
     def objective(trial: trimtab.Trial) -> float:
         a = trial.suggest_float("log", 1e-5, 1e-1, log=True)
         b = trial.suggest_int("istep", 16, 256, step=16)
@@ -34,7 +34,54 @@ def test_bounds_steps_and_categorical_fallback() -> None:
         assert t.params["istep"] % 16 == 0 and 16 <= t.params["istep"] <= 256
     later = study.trials[1:]
     assert all("cma:x" in t.system_attrs for t in later)  # candidates are recorded
-    assert {t.params["cat"] for t in later} == {"a", "b"}  # categorical drawn at random
+    assert {t.params["cat"] for t in later} == {"a", "b"}  # both choices were tried
+    # the categorical distribution learns: "a" costs 1, so the last trials take "b"
+    assert [t.params["cat"] for t in study.trials[-10:]].count("b") >= 8
+
+
+def mixed(trial: trimtab.Trial) -> float:
+    x = trial.suggest_float("x", -3, 3)
+    n = trial.suggest_int("n", -10, 10)
+    width = trial.suggest_int("width", 1, 1024, log=True)
+    rate = trial.suggest_float("rate", 0.0, 1.0, step=0.05)
+    kind = trial.suggest_categorical("kind", ["relu", "tanh", "gelu", "silu"])
+    return (x - 1) ** 2 + (n - 3) ** 2 + abs(width - 2) / 2 + abs(rate - 0.35) + (kind != "gelu")
+
+
+def test_integers_and_categoricals_are_optimised_jointly() -> None:
+    """CatCMA with Margin on a mixed space: every integer-like value lies on its grid and the
+    search reaches the optimum's integer and categorical values (with x near 1)."""
+    for seed in (0, 1):
+        study = trimtab.create_study(sampler=CMAESSampler(seed=seed))
+        study.optimize(mixed, n_trials=300)
+        for t in study.trials:
+            assert t.params["width"] == int(t.params["width"]) and 1 <= t.params["width"] <= 1024
+            assert round(t.params["rate"] / 0.05, 9) == round(t.params["rate"] / 0.05)
+        best = study.best_params
+        assert (best["n"], best["width"], best["kind"]) == (3, 2, "gelu"), best
+        assert study.best_value < 0.3
+
+
+def test_a_mixed_history_is_replayed_by_a_new_sampler() -> None:
+    storage = trimtab.storages.InMemoryStorage()
+    a = trimtab.create_study(study_name="m", storage=storage, sampler=CMAESSampler(seed=2))
+    a.optimize(mixed, n_trials=30)
+    b = trimtab.load_study(study_name="m", storage=storage, sampler=CMAESSampler(seed=2))
+    b.optimize(mixed, n_trials=1)
+    c = trimtab.create_study(sampler=CMAESSampler(seed=2))
+    c.optimize(mixed, n_trials=31)
+    assert dict(b.trials[30].params) == dict(c.trials[30].params)
+    assert b.trials[30].system_attrs["cma:generation"] >= 2  # generations were told
+
+
+def test_only_categorical_parameters() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        return sum(trial.suggest_categorical(f"c{i}", [0, 1, 2]) for i in range(4))
+
+    study = trimtab.create_study(sampler=CMAESSampler(seed=0))
+    study.optimize(objective, n_trials=120)
+    assert study.best_value == 0
+    assert "cma:x" in study.trials[-1].system_attrs
 
 
 def test_reproducible_and_a_new_sampler_replays_the_history() -> None:

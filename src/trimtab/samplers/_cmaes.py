@@ -4,11 +4,23 @@
 package, with IPOP restarts (Auger & Hansen, "A Restart CMA Evolution Strategy With Increasing
 Population Size", CEC 2005): when a run stops, a new one starts with twice the population.
 
-The strategy works in the unit-cube encoding of the numeric parameters every finished trial
-shares; categorical and other parameters are drawn at random. Nothing is pickled: each trial
-records its candidate (``cma:x``), restart and generation in system attributes, and the
-optimiser state is rebuilt by replaying the told generations (cached per study), so any
-process can take the next step. Candidates are drawn from a stream reseeded per trial number.
+The strategy works in the unit-cube encoding of the parameters every finished trial shares.
+When they are all continuous floats it is plain CMA-ES. When some are integers, floats on a
+step, or categorical, it is CatCMA with Margin (Hamano, Nomura, Saito, Uchida, Shirakawa,
+"CatCMA with Margin: Stochastic Optimization for Continuous, Integer, and Categorical
+Variables", GECCO 2025, arXiv:2504.07884): a Gaussian over the continuous and integer
+coordinates whose integer marginals keep a lower bound on the probability of leaving the
+current value (the margin of CMA-ES with Margin, Hamano et al., GECCO 2022), joined with a
+categorical distribution for each categorical parameter, all updated together by natural
+gradient. Integer-like parameters with more than ``MAX_LEVELS`` values are treated as
+continuous and snapped. Parameters outside that shared space are drawn at random.
+
+Nothing is pickled: each trial records its candidate (``cma:x``, per parameter: its
+unit-cube value, or a categorical choice's index; in the mixed case also the optimiser's raw
+Gaussian sample ``cma:v`` and categorical indices ``cma:c``), restart and generation in system
+attributes, and the optimiser state is rebuilt by replaying the told generations (cached per
+study), so any process can take the next step. Candidates are drawn from a stream reseeded
+per trial number.
 """
 
 from __future__ import annotations
@@ -19,7 +31,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trimtab.distributions import BaseDistribution, CategoricalDistribution
+from trimtab.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from trimtab.samplers._base import BaseSampler, StudyCache
 from trimtab.samplers._random import RandomSampler
 from trimtab.samplers._search_space import SpaceState
@@ -30,6 +47,56 @@ if TYPE_CHECKING:
     from trimtab.study import Study
 
 X, RESTART, GENERATION, NAMES = "cma:x", "cma:restart", "cma:generation", "cma:names"
+RAW, CATS = "cma:v", "cma:c"
+MAX_LEVELS = 256
+"""Integers and stepped floats with at most this many values are integer variables of the
+mixed optimiser; wider ones are continuous coordinates, snapped to the grid."""
+
+
+def _levels(dist: BaseDistribution) -> int:
+    """How many values a numeric distribution has (0: a continuum)."""
+    if isinstance(dist, IntDistribution):
+        return (dist.high - dist.low) // dist.step + 1
+    if isinstance(dist, FloatDistribution) and dist.step is not None:
+        return round((dist.high - dist.low) / dist.step) + 1
+    return 0
+
+
+class _Layout:
+    """Where each parameter of the shared space lives in the optimiser.
+
+    ``x``: continuous coordinates in [0, 1]; ``z``: integer variables, each with the sorted
+    unit-cube values of its grid; ``c``: categorical parameters and their number of choices.
+    Parameters with a single value are left out (they need no search).
+    """
+
+    def __init__(self, space: Mapping[str, BaseDistribution]) -> None:
+        self.x: list[str] = []
+        self.z: list[str] = []
+        self.z_values: list[list[float]] = []
+        self.c: list[str] = []
+        self.c_sizes: list[int] = []
+        for name, dist in space.items():
+            if dist.single():
+                continue
+            if isinstance(dist, CategoricalDistribution):
+                self.c.append(name)
+                self.c_sizes.append(len(dist.choices))
+                continue
+            n = _levels(dist)
+            if 0 < n <= MAX_LEVELS:
+                assert isinstance(dist, IntDistribution | FloatDistribution)
+                grid: list[float] = (
+                    [dist.low + k * dist.step for k in range(n)]
+                    if isinstance(dist, IntDistribution)
+                    else [dist.from_unit((k + 0.5) / n) for k in range(n)]
+                )
+                self.z.append(name)
+                self.z_values.append(sorted(dist.to_unit(v) for v in grid))
+            else:
+                self.x.append(name)
+        self.names = tuple(self.x + self.z + self.c)
+        self.mixed = bool(self.z or self.c)
 
 
 class _Run:
@@ -40,7 +107,8 @@ class _Run:
         self.restart = 0
         self.optimizer: Any = None
         self.seen: set[int] = set()  # COMPLETE trials already filed below
-        self.results: dict[tuple[int, int], list[tuple[int, np.ndarray, float]]] = {}
+        # per (restart, generation): (trial number, what the optimiser is told, value)
+        self.results: dict[tuple[int, int], list[tuple[int, Any, float]]] = {}
 
 
 class CMAESSampler(BaseSampler):
@@ -82,43 +150,55 @@ class CMAESSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         space = self._spaces(study).update(study)
-        return {
-            k: space[k] for k in sorted(space) if not isinstance(space[k], CategoricalDistribution)
-        }
+        return {k: space[k] for k in sorted(space)}
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> Mapping[str, Any] | None:
         if len(study.directions) != 1:
             return None  # one objective only; several objectives are drawn at random
         if FIXED_PARAMS_ATTR in trial.system_attrs:
             return None  # an enqueued trial: its values are not CMA-ES's candidate
-        space = self.infer_relative_search_space(study, trial)
+        layout = _Layout(self.infer_relative_search_space(study, trial))
         # the space update above has just seen every COMPLETE trial: no second read needed
-        if not space or len(self._spaces(study).seen) < self._n_startup:
+        if not layout.names or len(self._spaces(study).seen) < self._n_startup:
             return None
-        run = self._replay(study, tuple(space))
+        run = self._replay(study, layout)
         run.optimizer.reseed_rng(int((self._random.seed + 7919 * trial.number) % 2**32))
-        x = run.optimizer.ask()
-        return {
-            X: [float(v) for v in x],
+        attrs: dict[str, Any] = {
             RESTART: run.restart,
             GENERATION: int(run.optimizer.generation),
-            NAMES: list(space),
+            NAMES: list(layout.names),
         }
+        if not layout.mixed:
+            return {X: [float(v) for v in run.optimizer.ask()], **attrs}
+        sol = run.optimizer.ask()
+        cats = [int(i) for i in np.argmax(sol.c, axis=1)] if layout.c else []
+        values = [float(v) for v in (sol.x if layout.x else [])]
+        values += [float(v) for v in (sol.z if layout.z else [])]
+        values += [float(i) for i in cats]
+        raw = None if sol._v_raw is None else [float(v) for v in sol._v_raw]
+        return {X: values, RAW: raw, CATS: cats, **attrs}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         x, names = trial.system_attrs.get(X), trial.system_attrs.get(NAMES)
-        if x is None or names is None or set(names) != set(search_space):
+        if x is None or names is None or not set(names) <= set(search_space):
             return {}
-        return {n: search_space[n].from_unit(float(v)) for n, v in zip(names, x, strict=True)}
+        out: dict[str, Any] = {}
+        for name, v in zip(names, x, strict=True):
+            dist = search_space[name]
+            if isinstance(dist, CategoricalDistribution):
+                out[name] = dist.choices[int(v)]
+            else:
+                out[name] = dist.from_unit(float(v))
+        return out
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, name: str, distribution: BaseDistribution
     ) -> Any:
         return self._random.sample_independent(study, trial, name, distribution)
 
-    def _new_optimizer(self, dim: int, restart: int) -> Any:
+    def _new_optimizer(self, layout: _Layout, restart: int) -> Any:
         try:
             import cmaes
         except ImportError:
@@ -126,22 +206,48 @@ class CMAESSampler(BaseSampler):
                 'CMAESSampler needs the cmaes package: pip install "trimtab[cmaes]"'
             ) from None
         rng = np.random.default_rng([self._random.seed & (2**63 - 1), restart])
-        mean = np.full(dim, 0.5) if restart == 0 else rng.uniform(0.2, 0.8, dim)
-        base = self._popsize or 4 + math.floor(3 * math.log(dim))
-        return cmaes.CMA(
-            mean=mean,
-            sigma=self._sigma0,
-            bounds=np.array([[0.0, 1.0]] * dim),
-            seed=int(rng.integers(2**31)),
+        gaussian = len(layout.x) + len(layout.z)
+        mean = np.full(gaussian, 0.5) if restart == 0 else rng.uniform(0.2, 0.8, gaussian)
+        base = self._popsize or 4 + math.floor(3 * math.log(len(layout.names)))
+        seed = int(rng.integers(2**31))
+        if not layout.mixed:
+            return cmaes.CMA(
+                mean=mean,
+                sigma=self._sigma0,
+                bounds=np.array([[0.0, 1.0]] * gaussian),
+                seed=seed,
+                population_size=base * 2**restart,
+            )
+        return cmaes.CatCMAwM(
+            x_space=[[0.0, 1.0]] * len(layout.x) or None,
+            z_space=layout.z_values or None,
+            c_space=layout.c_sizes or None,
             population_size=base * 2**restart,
+            mean=mean if gaussian else None,
+            sigma=self._sigma0 if gaussian else None,
+            seed=seed,
         )
 
-    def _replay(self, study: Study, names: tuple[str, ...]) -> _Run:
+    @staticmethod
+    def _told(layout: _Layout, attrs: Mapping[str, Any]) -> Any:
+        """What the optimiser is told for a finished candidate, rebuilt from its attributes."""
+        if not layout.mixed:
+            return np.array(attrs[X])
+        import cmaes
+
+        onehot = None
+        if layout.c:
+            onehot = np.zeros((len(layout.c), max(layout.c_sizes)), dtype=bool)
+            onehot[np.arange(len(layout.c)), attrs[CATS]] = True
+        raw = None if attrs.get(RAW) is None else np.array(attrs[RAW])
+        return cmaes.CatCMAwM.Solution(c=onehot, _v_raw=raw)
+
+    def _replay(self, study: Study, layout: _Layout) -> _Run:
         """Bring the study's optimiser up to date: tell every full generation not told yet."""
-        run = self._runs(study)
+        run, names = self._runs(study), layout.names
         if run.names != names or run.optimizer is None:
             run.names, run.restart, run.seen, run.results = names, 0, set(), {}
-            run.optimizer = self._new_optimizer(len(names), 0)
+            run.optimizer = self._new_optimizer(layout, 0)
         sign = -1.0 if study.directions[0] == StudyDirection.MAXIMIZE else 1.0
         for t in study.get_trials((TrialState.COMPLETE,)):  # file each finished trial once
             if t.trial_id in run.seen:
@@ -150,9 +256,11 @@ class CMAESSampler(BaseSampler):
             attrs = t.system_attrs
             if attrs.get(NAMES) != list(names) or X not in attrs or t.values is None:
                 continue
+            if layout.mixed and RAW not in attrs:
+                continue  # proposed by a plain CMA-ES run of an earlier version: not replayable
             key = (int(attrs[RESTART]), int(attrs[GENERATION]))
             run.results.setdefault(key, []).append(
-                (t.number, np.array(attrs[X]), sign * t.values[0])
+                (t.number, self._told(layout, attrs), sign * t.values[0])
             )
         while True:
             key = (run.restart, int(run.optimizer.generation))
@@ -163,6 +271,8 @@ class CMAESSampler(BaseSampler):
             first = sorted(told, key=lambda r: r[0])[: run.optimizer.population_size]
             run.optimizer.tell([(x, value) for _, x, value in first])
             del run.results[key]
-            if self._restart and run.optimizer.should_stop():
+            # (the mixed optimiser has stopping rules for its Gaussian part only)
+            gaussian = bool(layout.x or layout.z)
+            if self._restart and gaussian and run.optimizer.should_stop():
                 run.restart += 1
-                run.optimizer = self._new_optimizer(len(names), run.restart)
+                run.optimizer = self._new_optimizer(layout, run.restart)
