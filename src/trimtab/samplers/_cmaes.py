@@ -223,8 +223,11 @@ class CMAESSampler(BaseSampler):
             z_space=layout.z_values or None,
             c_space=layout.c_sizes or None,
             population_size=base * 2**restart,
+            # the same initial spread as the plain CMA-ES: sigma0 in unit-cube coordinates
+            # (the package's default covariance would scale it down again by 1/6 and 1/5)
             mean=mean if gaussian else None,
             sigma=self._sigma0 if gaussian else None,
+            cov=np.eye(gaussian) if gaussian else None,
             seed=seed,
         )
 
