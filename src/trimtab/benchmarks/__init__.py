@@ -4,7 +4,8 @@
 Ackley 5/10-d, Rosenbrock 4-d, Levy 10-d, Styblinski-Tang 8-d), mixed and conditional spaces,
 and real scikit-learn tuning tasks (SVM, gradient boosting, MLP, random forest on digits,
 breast_cancer, wine, diabetes). ``get_multifidelity_problem``: an MLP trained epoch by epoch on
-digits (``mlp_digits``) and its recorded-curve surrogate (``mlp_digits_surrogate``). A real
+digits (``mlp_digits``) and its recorded-curve surrogate (``mlp_digits_surrogate``).
+``get_multiobjective_problem``: two-objective ZDT1-3 and DTLZ2 with ``hypervolume``. A real
 task's ``optimum`` is the best value any recorded run
 has found (NaN until one has).
 """
@@ -15,6 +16,12 @@ import functools
 
 from trimtab.benchmarks._mixed import mixed_problems
 from trimtab.benchmarks._multifidelity import MultiFidelityProblem, multifidelity_problems
+from trimtab.benchmarks._multiobjective import (
+    MultiObjectiveProblem,
+    get_multiobjective_problem,
+    hypervolume,
+    multiobjective_problems,
+)
 from trimtab.benchmarks._problem import Condition, Problem, suggest
 from trimtab.benchmarks._real import real_problems
 from trimtab.benchmarks._synthetic import synthetic_problems
@@ -23,8 +30,12 @@ __all__ = [
     "SUITES",
     "Condition",
     "MultiFidelityProblem",
+    "MultiObjectiveProblem",
     "Problem",
     "get_multifidelity_problem",
+    "get_multiobjective_problem",
+    "hypervolume",
+    "multiobjective_problems",
     "get_problem",
     "problem_names",
     "suggest",
