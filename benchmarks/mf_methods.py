@@ -76,6 +76,10 @@ def _trimtab(sampler: str, pruner: str) -> Factory:
             "random": lambda: samplers.RandomSampler(seed=seed),
             "tpe": lambda: samplers.TPESampler(seed=seed),
             "bohb": lambda: samplers.BOHBSampler(seed=seed),
+            # model-based ASHA: every trial ranked by the rung it reached, then its value there
+            "bohb-reached": lambda: samplers.BOHBSampler(
+                ranking="reached", random_fraction=0.1, n_ei_candidates=8, seed=seed
+            ),
         }[sampler]()
         p = {
             "none": pruners.NopPruner,
@@ -249,6 +253,8 @@ METHODS: dict[str, Factory] = {
     "trimtab.asha": _trimtab("random", "asha"),
     "trimtab.hyperband": _trimtab("random", "hyperband"),
     "trimtab.bohb": _trimtab("bohb", "hyperband"),
+    "trimtab.bohb+asha": _trimtab("bohb", "asha"),
+    "trimtab.bohb-reached+asha": _trimtab("bohb-reached", "asha"),
     "trimtab.tpe+asha": _trimtab("tpe", "asha"),
     "trimtab.tpe+hyperband": _trimtab("tpe", "hyperband"),
     "trimtab.lc": _trimtab("random", "lc"),

@@ -105,6 +105,56 @@ def test_through_optimize_reproducible_with_a_seed() -> None:
     assert a.best_value < 0.015
 
 
+def at(study: trimtab.Study, x: float, reports: dict[int, float], state: TrialState) -> None:
+    """One trial at ``x`` (enqueued) with the given reports, told ``state``."""
+    study.enqueue_trial({"x": x})
+    trial = study.ask()
+    trial.suggest_float("x", -1, 1)
+    for step, value in reports.items():
+        trial.report(value, step)
+    final = reports[max(reports)] if state == TrialState.COMPLETE else None
+    study.tell(trial, final, state=state)
+
+
+@pytest.mark.parametrize("ranking", ["budget", "reached"])
+def test_ranking_by_the_budget_reached(ranking: str) -> None:
+    # 12 trials at x < -0.6 stopped at rung 1 with the best rung-1 values, 3 trials at
+    # x > 0.6 that went on to the full training (9) from worse rung-1 values. The paper's
+    # rule fits rung 1 (rungs 3 and 9 have 3 < N_min + 2 = 4 observations) and follows the
+    # rung-1 values; ranking="reached" puts the trials that went furthest first.
+    sampler = BOHBSampler(seed=0, random_fraction=0.0, ranking=ranking)  # type: ignore[arg-type]
+    study = trimtab.create_study(
+        sampler=sampler, pruner=SuccessiveHalvingPruner(1, 3, max_resource=9)
+    )
+    for i in range(12):
+        at(study, -1 + 0.03 * i, {1: 0.1 + 0.01 * i}, TrialState.PRUNED)
+    assert sampler.model_budget(study) == 1  # a model from N_min + 2 one-step results on
+    for x in (0.7, 0.8, 0.9):
+        at(study, x, {1: 0.5, 3: 0.4, 9: 0.2}, TrialState.COMPLETE)
+    if ranking == "budget":
+        assert sampler.model_budget(study) == 1
+        assert statistics.median(proposals(study, 8)) < 0.0
+    else:
+        assert sampler.model_budget(study) == 9
+        assert statistics.median(proposals(study, 8)) > 0.2
+
+
+def test_ranking_reached_reproducible_with_a_seed_and_better_than_random() -> None:
+    def once(sampler: trimtab.samplers.BaseSampler) -> trimtab.Study:
+        study = trimtab.create_study(
+            sampler=sampler, pruner=SuccessiveHalvingPruner(1, 3, max_resource=9)
+        )
+        study.optimize(multi_fidelity, n_trials=60)
+        return study
+
+    a, b, c = (once(BOHBSampler(ranking="reached", seed=s)) for s in (0, 0, 1))
+    assert [t.params for t in a.trials] == [t.params for t in b.trials]
+    assert [t.params for t in a.trials] != [t.params for t in c.trials]
+    best = [once(BOHBSampler(ranking="reached", seed=s)).best_value for s in range(5)]
+    random = [once(RandomSampler(seed=s)).best_value for s in range(5)]
+    assert statistics.median(best) < statistics.median(random)
+
+
 def test_through_ask_and_tell() -> None:
     study = trimtab.create_study(
         sampler=BOHBSampler(seed=0), pruner=SuccessiveHalvingPruner(1, 3, max_resource=9)
@@ -153,6 +203,7 @@ def test_needs_a_pruner_with_rungs_and_one_objective() -> None:
         ({"random_fraction": 1.5}, r"random_fraction=1.5 must be a number in \[0, 1\]"),
         ({"bandwidth_factor": 0.5}, "bandwidth_factor=0.5"),
         ({"n_ei_candidates": 0}, "n_ei_candidates=0"),
+        ({"ranking": "final"}, "ranking='final' must be 'budget' or 'reached'"),
     ],
 )
 def test_bad_arguments(kwargs: dict[str, float], match: str) -> None:

@@ -24,6 +24,17 @@ ICML 2018, section 4.1 and Algorithm 2, run asynchronously with the study's
   random whatever the model says, which keeps BOHB's worst case within a constant factor of
   Hyperband's. Which trials are random follows from the seed and the trial number alone.
 
+With ``ranking="reached"`` the model is fitted on every trial instead of one budget's: each
+trial is ranked by the highest budget it reached, then by its value there (a trial stopped at
+a lower rung ranks below every trial that went further; ASHA only lets a trial go on from a
+rung when it is in the top ``1/eta`` there, Li et al., MLSys 2020, Algorithm 2). This is the
+ordering Optuna's ``TPESampler`` has used for pruned trials since optuna/optuna#439 (2019).
+l(x) is the best ``max(N_min, floor(top_fraction * n))`` of the ``n`` ranked trials and g(x)
+the rest, from ``N_min + 2`` trials on. With ``SuccessiveHalvingPruner`` most trials stop at
+the first rung, so this starts modelling after a few dozen one-epoch results and keeps the
+trials stopped early in g(x), where the paper's rule fits only the few trials at the highest
+budget and forgets the rest.
+
 Unlike ``TPESampler`` with ``HyperbandPruner`` (which learns within a bracket, from final
 values), BOHB pools all brackets: observations at the same budget are comparable whichever
 bracket made them. The relative search space is the parameters shared by every COMPLETE or
@@ -34,7 +45,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from trimtab.distributions import BaseDistribution
 from trimtab.exceptions import TrimtabError
@@ -74,6 +85,9 @@ class BOHBSampler(TPESampler):
         random_fraction: the paper's ``rho``, the share of trials proposed at random.
         bandwidth_factor: the paper's ``b_w`` (>= 1), widening l(x) when drawing candidates.
         prior_weight: weight of the prior component of each Parzen estimator.
+        ranking: ``"budget"`` (the paper): fit on the highest budget with enough
+            observations; ``"reached"``: rank every trial by the highest budget it reached,
+            then by its value there, and fit on all of them.
         seed: makes every proposal reproducible.
     """
 
@@ -86,6 +100,7 @@ class BOHBSampler(TPESampler):
         random_fraction: float = 1 / 3,
         bandwidth_factor: float = 3.0,
         prior_weight: float = 1.0,
+        ranking: Literal["budget", "reached"] = "budget",
         seed: int | None = None,
     ) -> None:
         super().__init__(
@@ -103,7 +118,10 @@ class BOHBSampler(TPESampler):
                 f"BOHBSampler: min_points_in_model={min_points_in_model!r} must be None or an "
                 "integer >= 1"
             )
+        if ranking not in ("budget", "reached"):
+            raise ValueError(f"BOHBSampler: ranking={ranking!r} must be 'budget' or 'reached'")
         self._n_min = min_points_in_model
+        self._ranking = ranking
         self._top = _check_number("top_fraction", top_fraction, 0.0, 1.0, open_low=True)
         self._rho = _check_number("random_fraction", random_fraction, 0.0, 1.0, open_low=False)
         self._bw = _check_number("bandwidth_factor", bandwidth_factor, 1.0, 100.0, open_low=False)
@@ -113,11 +131,14 @@ class BOHBSampler(TPESampler):
 
     def model_budget(self, study: Study) -> int | None:
         """The budget (resource) whose observations the next joint proposal would be fitted
-        on; ``None`` while no budget has enough (the proposal is random then)."""
+        on (``ranking="reached"``: the highest budget a trial reached, the top of the
+        ranking); ``None`` while there are too few observations (the proposal is random)."""
         space = self._space(study)
         if not space:
             return None
         usable = self._usable(study, None, space, True, study.get_trials(_STATES))
+        if self._ranking == "reached":
+            return self._rank_reached(study, usable, space)[0]
         return self._choose_budget(study, usable, space)[0]
 
     def is_random(self, trial_number: int) -> bool:
@@ -169,14 +190,17 @@ class BOHBSampler(TPESampler):
         if self.is_random(trial.number):
             return None
         usable = self._usable(study, trial, space, relative, study.get_trials(_STATES))
-        budget, observed = self._choose_budget(study, usable, space)
+        if self._ranking == "reached":
+            budget, ranked = self._rank_reached(study, usable, space)
+        else:
+            budget, observed = self._choose_budget(study, usable, space)
+            sign = -1.0 if study.direction == StudyDirection.MAXIMIZE else 1.0
+            observed.sort(
+                key=lambda tv: (math.inf if math.isnan(tv[1]) else sign * tv[1], tv[0].number)
+            )
+            ranked = [t for t, _ in observed]  # best first, NaN last
         if budget is None:
             return None
-        sign = -1.0 if study.direction == StudyDirection.MAXIMIZE else 1.0
-        observed.sort(
-            key=lambda tv: (math.inf if math.isnan(tv[1]) else sign * tv[1], tv[0].number)
-        )
-        ranked = [t for t, _ in observed]  # best first, NaN last
         n_good = min(
             max(self._min_points(space), math.floor(self._top * len(ranked))), len(ranked) - 1
         )
@@ -205,9 +229,42 @@ class BOHBSampler(TPESampler):
         self, study: Study, usable: list[FrozenTrial], space: Mapping[str, BaseDistribution]
     ) -> tuple[int | None, list[tuple[FrozenTrial, float]]]:
         """The highest budget with at least ``N_min + 2`` observations, and them."""
+        budgets, rows = self._observations(study, usable)
+        need = self._min_points(space) + 2
+        for i in range(len(budgets) - 1, -1, -1):
+            observed = [(t, v) for t, row in rows for v in (row[i],) if v is not None]
+            if len(observed) >= need:
+                return budgets[i], observed
+        return None, []
+
+    def _rank_reached(
+        self, study: Study, usable: list[FrozenTrial], space: Mapping[str, BaseDistribution]
+    ) -> tuple[int | None, list[FrozenTrial]]:
+        """Every trial with an observation, best first: by the highest budget it reached,
+        then by its value there (NaN last), then by number; and the top one's budget.
+        ``(None, [])`` while fewer than ``N_min + 2`` trials have an observation."""
+        budgets, rows = self._observations(study, usable)
+        sign = -1.0 if study.direction == StudyDirection.MAXIMIZE else 1.0
+        keyed = []
+        for t, row in rows:
+            top = max((i for i, v in enumerate(row) if v is not None), default=None)
+            if top is not None:
+                v = row[top]
+                assert v is not None
+                keyed.append(((-top, math.inf if math.isnan(v) else sign * v, t.number), t))
+        if len(keyed) < self._min_points(space) + 2:
+            return None, []
+        keyed.sort(key=lambda kt: kt[0])
+        return budgets[-keyed[0][0][0]], [t for _, t in keyed]
+
+    def _observations(
+        self, study: Study, usable: list[FrozenTrial]
+    ) -> tuple[tuple[int, ...], list[tuple[FrozenTrial, tuple[float | None, ...]]]]:
+        """The budgets, and each usable trial's observation at every budget (None: not
+        reached); finished trials' rows are cached, they never change."""
         budgets = tuple(study.pruner.rung_resources(study) or ())
         if not budgets:
-            return None, []
+            return budgets, []
         cache = self._observed(study).setdefault(budgets, {})
         rows = []
         for t in usable:
@@ -219,9 +276,4 @@ class BOHBSampler(TPESampler):
                 if t.state.is_finished():
                     cache[t.trial_id] = row
             rows.append((t, row))
-        need = self._min_points(space) + 2
-        for i in range(len(budgets) - 1, -1, -1):
-            observed = [(t, v) for t, row in rows for v in (row[i],) if v is not None]
-            if len(observed) >= need:
-                return budgets[i], observed
-        return None, []
+        return budgets, rows
