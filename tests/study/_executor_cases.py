@@ -73,7 +73,8 @@ def check_exact_n_trials(executor: Executor, storage: str | None) -> None:
     assert sorted(seen) == [(n, os.getpid()) for n in range(16)]  # callbacks ran here, once
     # The driver proposed jointly after the start-up trials and stored each proposal before
     # the next ask; the task used that proposal, not a second one.
-    for t in trials[6:]:  # asked once 4 trials had finished (2 run at once)
+    in_flight = executor.capacity() + executor.lookahead()  # running and queued
+    for t in trials[4 + in_flight :]:  # asked once 4 trials had finished
         proposal = t.system_attrs["proposal"]
         assert proposal == {k: t.params[k] for k in proposal}
     # a second optimize on the same study and executor goes on from there
@@ -103,7 +104,12 @@ def check_uncaught_error_raised(executor: Executor, storage: str | None) -> None
     assert "in the task running trial" in str(info.value.__cause__)
     trials = study.trials
     assert len(trials) < 30
-    assert all(t.state.is_finished() for t in trials)  # nothing left RUNNING
+    assert not [t for t in trials if t.state == TrialState.RUNNING]  # nothing left RUNNING
+    # trials asked whose tasks had not started (queued, or not yet picked up by a worker)
+    # went back to WAITING, untouched
+    waiting = [t for t in trials if t.state == TrialState.WAITING]
+    assert len(waiting) < executor.capacity() + executor.lookahead()
+    assert all(not t.params and not t.system_attrs.get("proposal") for t in waiting)
 
 
 def check_killed_worker(executor: Executor, storage: str | None) -> None:
@@ -114,3 +120,37 @@ def check_killed_worker(executor: Executor, storage: str | None) -> None:
     assert trials[3].state == TrialState.FAILED and trials[3].fail_reason is not None
     assert trials[3].fail_reason["type"] == "WorkerLost"
     assert all(t.state == TrialState.COMPLETE for t in trials if t.number != 3)
+
+
+def quick_then_slow(trial: trimtab.Trial) -> float:
+    x = trial.suggest_float("x", 0, 1)
+    time.sleep(0.05 if trial.number == 0 else 1.5)
+    return x
+
+
+def check_queued_trials_given_back_on_stop(executor: Executor, storage: str | None) -> None:
+    """2 workers and 3 queued tasks: trial 0 ends first and stops the study. Trial 1 runs on
+    to its end; of the queued trials 2, 3 and 4, at most one started (on the worker trial 0
+    freed, straight from the queue, before the driver claimed it: which one is the
+    cluster's choice); the others go back to WAITING, to be run by the next optimize."""
+    assert executor.capacity() == 2 and executor.lookahead() == 3
+    study = trimtab.create_study(storage=storage)
+    study.optimize(
+        quick_then_slow, n_trials=10, executor=executor, callbacks=[lambda s, t: s.stop()]
+    )
+    trials = study.trials
+    assert [t.number for t in trials] == [0, 1, 2, 3, 4]
+    assert trials[0].state == trials[1].state == TrialState.COMPLETE
+    queued = trials[2:]
+    assert all(t.state in (TrialState.COMPLETE, TrialState.WAITING) for t in queued)
+    waiting = [t for t in queued if t.state == TrialState.WAITING]
+    assert len(waiting) >= 2
+    assert all(not t.params and not t.system_attrs.get("proposal") for t in waiting)
+    for t in queued:
+        if t.state == TrialState.COMPLETE:  # its start is when it ran, not when queued
+            assert t.datetime_start is not None and trials[0].datetime_complete is not None
+            assert t.datetime_start >= trials[0].datetime_complete
+    study.optimize(quick_then_slow, n_trials=len(waiting), executor=executor)
+    trials = study.trials
+    assert [t.number for t in trials] == [0, 1, 2, 3, 4]  # the given-back trials ran
+    assert all(t.state == TrialState.COMPLETE for t in trials)

@@ -109,7 +109,7 @@ def run_parallel(
         gate=gate,
         checkpoint_root=checkpoint_root,
     )
-    pool = ProcessPool(n_workers, budget=n_trials)
+    pool = ProcessPool(n_workers, budget=n_trials, preload=_preload(url))
     running: dict[int, tuple[int, int]] = {}  # worker -> (trial number, trial id)
     started: dict[int, float] = {}  # worker -> when its running trial started (monotonic)
     lost: list[str] = []
@@ -183,6 +183,18 @@ def run_parallel(
             "worker processes were lost while running %s; those trials are marked FAILED",
             ", ".join(lost),
         )
+
+
+def _preload(url: str | None) -> list[str]:
+    """What the forkserver imports once for all worker processes (see ``ProcessPool``)."""
+    modules = [__name__, "trimtab.samplers", "trimtab.pruners"]
+    if url is not None:
+        modules.append("trimtab.storages._sql._storage")  # SQLAlchemy
+        if url.startswith("sqlite"):
+            modules.append("sqlalchemy.dialects.sqlite.pysqlite")
+        elif url.startswith("postgresql"):
+            modules += ["sqlalchemy.dialects.postgresql.psycopg", "psycopg"]
+    return modules
 
 
 def _mark_failed(storage: BaseStorage, trial_id: int, reason: str) -> bool:

@@ -105,7 +105,7 @@ class SQLStorage(BaseStorage):
             threading.RLock() if shared else contextlib.nullcontext()
         )
         try:
-            reconnecting(_migrate.ensure_schema, opening=True)(self._writing, url)
+            reconnecting(_migrate.ensure_schema, opening=True)(self._writing, url, self._reading)
         except sa.exc.DBAPIError as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc.orig}") from None
         self._q = Statements(self._engine.dialect.name)
@@ -451,6 +451,17 @@ class SQLStorage(BaseStorage):
             with self._writing() as conn:
                 self._bump(conn, study_id)
                 conn.execute(self._q.claim, {"sid": study_id, "key": key, "now": now()})
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    @reconnecting
+    def claim_start(self, study_id: int, key: str, trial_id: int) -> bool:
+        try:
+            with self._writing() as conn:
+                seq, _ = self._bump(conn, study_id)
+                conn.execute(self._q.claim, {"sid": study_id, "key": key, "now": now()})
+                conn.execute(self._q.restart, {"tid": trial_id, "seq": seq, "now": now()})
         except sa.exc.IntegrityError:
             return False
         return True
