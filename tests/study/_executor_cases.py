@@ -129,10 +129,10 @@ def quick_then_slow(trial: trimtab.Trial) -> float:
 
 
 def check_queued_trials_given_back_on_stop(executor: Executor, storage: str | None) -> None:
-    """2 workers and 3 queued tasks: trial 0 ends first and stops the study. Trial 1 runs on
-    to its end; of the queued trials 2, 3 and 4, at most one started (on the worker trial 0
-    freed, straight from the queue, before the driver claimed it: which one is the
-    cluster's choice); the others go back to WAITING, to be run by the next optimize."""
+    """2 workers and 3 queued tasks: trial 0 ends first (after 0.05 s) and stops the study.
+    The others sleep 1.5 s, so by the time the driver claims the unstarted tasks at most two
+    of trials 1-4 have started (one per worker; which ones is the cluster's choice): those
+    run to their end, the others go back to WAITING and are run by the next optimize."""
     assert executor.capacity() == 2 and executor.lookahead() == 3
     study = trimtab.create_study(storage=storage)
     study.optimize(
@@ -140,16 +140,11 @@ def check_queued_trials_given_back_on_stop(executor: Executor, storage: str | No
     )
     trials = study.trials
     assert [t.number for t in trials] == [0, 1, 2, 3, 4]
-    assert trials[0].state == trials[1].state == TrialState.COMPLETE
-    queued = trials[2:]
-    assert all(t.state in (TrialState.COMPLETE, TrialState.WAITING) for t in queued)
-    waiting = [t for t in queued if t.state == TrialState.WAITING]
+    assert trials[0].state == TrialState.COMPLETE
+    assert all(t.state in (TrialState.COMPLETE, TrialState.WAITING) for t in trials)
+    waiting = [t for t in trials if t.state == TrialState.WAITING]
     assert len(waiting) >= 2
     assert all(not t.params and not t.system_attrs.get("proposal") for t in waiting)
-    for t in queued:
-        if t.state == TrialState.COMPLETE:  # its start is when it ran, not when queued
-            assert t.datetime_start is not None and trials[0].datetime_complete is not None
-            assert t.datetime_start >= trials[0].datetime_complete
     study.optimize(quick_then_slow, n_trials=len(waiting), executor=executor)
     trials = study.trials
     assert [t.number for t in trials] == [0, 1, 2, 3, 4]  # the given-back trials ran

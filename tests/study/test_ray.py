@@ -61,7 +61,7 @@ def test_postgres(executor: RayExecutor, postgres_url: str) -> None:
 def test_capacity_is_the_runtime_cpus_or_n_workers(executor: RayExecutor) -> None:
     assert executor.capacity() == 2
     assert RayExecutor(n_workers=5).capacity() == 5
-    assert executor.lookahead() == 1 and RayExecutor(n_workers=8).lookahead() == 2
+    assert executor.lookahead() == 2 and RayExecutor(n_workers=8).lookahead() == 8
     assert RayExecutor(prefetch=0).lookahead() == 0
     with pytest.raises(ValueError, match="prefetch=-1"):
         RayExecutor(prefetch=-1)

@@ -45,11 +45,12 @@ class Executor(abc.ABC):
     def lookahead(self) -> int:
         """How many tasks to keep submitted beyond ``capacity()``, queued on the cluster, so
         that a worker that finishes one starts the next at once instead of waiting for the
-        caller to submit it: the executor's ``prefetch``, else a quarter of ``capacity()``
-        (at least 1)."""
+        caller to submit it: the executor's ``prefetch``, else ``capacity()`` (one queued
+        task per worker slot: a Dask scheduler hands a worker its next task only if it holds
+        one already)."""
         if self.prefetch is not None:
             return self.prefetch
-        return max(1, self.capacity() // 4)
+        return self.capacity()
 
     @abc.abstractmethod
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -86,7 +87,7 @@ def check_prefetch(prefetch: Any) -> int | None:
     ):
         raise ValueError(
             f"prefetch={prefetch!r} must be an integer >= 0 (tasks queued beyond the running "
-            "ones; 0 turns queueing off), or None for a quarter of n_workers"
+            "ones; 0 turns queueing off), or None for as many as n_workers"
         )
     return prefetch
 

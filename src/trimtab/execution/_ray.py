@@ -39,7 +39,7 @@ class RayExecutor(Executor):
         init_kwargs: more arguments for ``ray.init`` (e.g. ``runtime_env``).
         prefetch: trials asked and submitted beyond the ``n_workers`` running, queued in
             Ray, so a worker that finishes a trial starts the next without waiting for the
-            driver; default ``n_workers // 4`` (at least 1), 0 for none. See
+            driver; default ``n_workers`` (one queued per worker), 0 for none. See
             ``Study.optimize`` for what a queued trial looks like.
     """
 

@@ -413,8 +413,13 @@ class Study:
 
         ``executor=trimtab.execution.RayExecutor(...)`` or ``DaskExecutor(...)`` runs the
         objectives as tasks on that cluster; trials are asked here, so the sampler sees every
-        running trial (``trimtab.study._distributed``). Not with ``n_jobs``, ``trial_timeout``
-        or ``checkpoint_root``.
+        running trial (``trimtab.study._distributed``). Besides the running trials, the
+        executor's ``prefetch`` more (default: as many) are asked and queued on the cluster,
+        so a worker starts its next trial without waiting for this process: such a trial is
+        RUNNING from its ask, and its ``datetime_start`` is stamped again when its task
+        starts. Queued trials not started when the call stops early (``timeout``,
+        ``study.stop()``, an exception, Ctrl-C) go back to WAITING and are handed out by the
+        next ``ask``. Not with ``n_jobs``, ``trial_timeout`` or ``checkpoint_root``.
         """
         run_optimize(
             self,
