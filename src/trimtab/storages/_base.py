@@ -43,11 +43,15 @@ def decode_float(x: float | str) -> float:
     return float(x)
 
 
+STALE_MESSAGE = "worker lost: no heartbeat for"
+"""How the ``fail_reason`` message of a trial failed for want of heartbeats begins."""
+
+
 def stale_reason(age: float, timeout: float) -> dict[str, str]:
     """The ``fail_reason`` of a RUNNING trial failed for want of heartbeats."""
     return {
         "type": "WorkerLost",
-        "message": f"worker lost: no heartbeat for {age:.1f} s (heartbeat_timeout={timeout:g} s)",
+        "message": f"{STALE_MESSAGE} {age:.1f} s (heartbeat_timeout={timeout:g} s)",
         "traceback": "",
     }
 

@@ -54,6 +54,7 @@ class Study:
         self._study_id = storage.get_study_id_from_name(study_name)
         self._directions = storage.get_study_directions(self._study_id)
         self._heartbeat = settings_from_attrs(storage.get_study_system_attrs(self._study_id))
+        self._next_sweep = 0.0  # monotonic time of the next sweep for missing retries
         self.sampler: BaseSampler = sampler if sampler is not None else AutoSampler()
         self.pruner: BasePruner = pruner if pruner is not None else NopPruner()
         self._stop_flag = False
