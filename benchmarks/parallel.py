@@ -220,7 +220,9 @@ def throughput(args: argparse.Namespace) -> None:
     import optuna
     import ray
 
-    logging.getLogger("trimtab").setLevel(logging.WARNING)
+    import trimtab  # noqa: F401 (first, so that the level set below holds in any version)
+
+    logging.getLogger("trimtab").setLevel(logging.WARNING)  # no per-trial log lines
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     ray.init(

@@ -109,7 +109,7 @@ def run_parallel(
         gate=gate,
         checkpoint_root=checkpoint_root,
     )
-    pool = ProcessPool(n_workers, budget=n_trials, preload=_preload(url))
+    pool = ProcessPool(n_workers, budget=n_trials, preload=_preload())
     running: dict[int, tuple[int, int]] = {}  # worker -> (trial number, trial id)
     started: dict[int, float] = {}  # worker -> when its running trial started (monotonic)
     lost: list[str] = []
@@ -185,16 +185,20 @@ def run_parallel(
         )
 
 
-def _preload(url: str | None) -> list[str]:
-    """What the forkserver imports once for all worker processes (see ``ProcessPool``)."""
-    modules = [__name__, "trimtab.samplers", "trimtab.pruners"]
-    if url is not None:
-        modules.append("trimtab.storages._sql._storage")  # SQLAlchemy
-        if url.startswith("sqlite"):
-            modules.append("sqlalchemy.dialects.sqlite.pysqlite")
-        elif url.startswith("postgresql"):
-            modules += ["sqlalchemy.dialects.postgresql.psycopg", "psycopg"]
-    return modules
+def _preload() -> list[str]:
+    """What the forkserver imports once for all worker processes (see ``ProcessPool``): it
+    is started by the first call in a process and serves every later one, whatever its
+    storage, so the SQL storage and both drivers come along (a driver that is not installed
+    is skipped)."""
+    return [
+        __name__,
+        "trimtab.samplers",
+        "trimtab.pruners",
+        "trimtab.storages._sql._storage",
+        "sqlalchemy.dialects.sqlite.pysqlite",
+        "sqlalchemy.dialects.postgresql.psycopg",
+        "psycopg",
+    ]
 
 
 def _mark_failed(storage: BaseStorage, trial_id: int, reason: str) -> bool:
