@@ -9,7 +9,7 @@ the repeats of:
 
 - trials/s: trials / wall time of the whole call (``optimize``, ``Tuner.fit``, or the start
   and join of Optuna's processes), worker start-up included (for ``n_jobs``, the first call
-in a process also starts the forkserver; see below);
+  in this process also starts multiprocessing's forkserver, which later calls reuse);
 - utilisation: time spent in the objective / (workers x that wall time);
 - steady utilisation: the same over the span from the first objective start to the last
   objective end (start-up and shut-down of the workers left out).
@@ -19,10 +19,12 @@ Optuna ``n_jobs`` (threads), Optuna with one process per worker on the same RDB 
 Ray Tune (``tune.Tuner``, a function trainable, ``num_samples``, 1 CPU per trial; no
 storage). The Ray runtime (``num_cpus=8``) and the Dask ``LocalCluster`` (8 single-threaded
 worker processes) are started once and reused, as a cluster would be; their start-up is not
-in the figures. Methods alternate within each repeat so drifts of a busy machine hit all.
+in the figures. The executors run with their default ``prefetch`` (``n_workers``). Methods
+alternate within each repeat so drifts of a busy machine hit all.
 
     python -m benchmarks.parallel                      # everything (about 15 minutes)
     python -m benchmarks.parallel --workers 8 --repeats 5 --storages sqlite
+    python -m benchmarks.parallel --part throughput --workers 8 --trials-per-worker 10 50
     python -m benchmarks.parallel --part storage       # storage throughput only
 
 ``--part storage`` runs ``benchmarks/_storage_throughput.py``.
