@@ -2,11 +2,14 @@
 
 The objective sleeps 0.2 s (and draws one float with a random sampler in every framework, so
 the machinery, not the sampler, is measured). For 1, 2, 4 and 8 workers, each method runs
-``10 x workers`` trials; reported per method, storage and worker count are the medians over
+``k x workers`` trials, ``k`` the trials per worker (``--trials-per-worker``, 10 by default;
+with 10, each worker is busy for only 2 s, so start-up weighs heavily; 50 shows longer
+studies); reported per method, storage and worker count are the medians over
 the repeats of:
 
 - trials/s: trials / wall time of the whole call (``optimize``, ``Tuner.fit``, or the start
-  and join of Optuna's processes), worker start-up included;
+  and join of Optuna's processes), worker start-up included (for ``n_jobs``, the first call
+  in this process also starts multiprocessing's forkserver, which later calls reuse);
 - utilisation: time spent in the objective / (workers x that wall time);
 - steady utilisation: the same over the span from the first objective start to the last
   objective end (start-up and shut-down of the workers left out).
@@ -16,10 +19,12 @@ Optuna ``n_jobs`` (threads), Optuna with one process per worker on the same RDB 
 Ray Tune (``tune.Tuner``, a function trainable, ``num_samples``, 1 CPU per trial; no
 storage). The Ray runtime (``num_cpus=8``) and the Dask ``LocalCluster`` (8 single-threaded
 worker processes) are started once and reused, as a cluster would be; their start-up is not
-in the figures. Methods alternate within each repeat so drifts of a busy machine hit all.
+in the figures. The executors run with their default ``prefetch`` (``n_workers``). Methods
+alternate within each repeat so drifts of a busy machine hit all.
 
     python -m benchmarks.parallel                      # everything (about 15 minutes)
     python -m benchmarks.parallel --workers 8 --repeats 5 --storages sqlite
+    python -m benchmarks.parallel --part throughput --workers 8 --trials-per-worker 10 50
     python -m benchmarks.parallel --part storage       # storage throughput only
 
 ``--part storage`` runs ``benchmarks/_storage_throughput.py``.
@@ -117,8 +122,10 @@ def _spans_trimtab(trials: list[Any]) -> list[tuple[float, float]]:
     return [tuple(t.user_attrs["t"]) for t in trials if "t" in t.user_attrs]  # type: ignore[misc]
 
 
-def run_one(method: str, storage: str, workers: int, clusters: dict[str, Any]) -> dict[str, float]:
-    n = 10 * workers
+def run_one(
+    method: str, storage: str, workers: int, clusters: dict[str, Any], per_worker: int = 10
+) -> dict[str, float]:
+    n = per_worker * workers
     spans: list[tuple[float, float]]
     with fresh_url(storage) as url:
         if method.startswith("trimtab."):
@@ -215,7 +222,9 @@ def throughput(args: argparse.Namespace) -> None:
     import optuna
     import ray
 
-    logging.getLogger("trimtab").setLevel(logging.WARNING)
+    import trimtab  # noqa: F401 (first, so that the level set below holds in any version)
+
+    logging.getLogger("trimtab").setLevel(logging.WARNING)  # no per-trial log lines
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     ray.init(
@@ -235,33 +244,40 @@ def throughput(args: argparse.Namespace) -> None:
             if method in args.methods:
                 run_one(method, args.storages[0], max(args.workers), clusters)
         for rep in range(args.repeats):
-            for storage in args.storages:
-                for workers in args.workers:
-                    for method in args.methods:
-                        if method == "raytune" and (
-                            storage != args.storages[0] or workers not in args.tune_workers
-                        ):
-                            continue  # no storage: once per repeat; slow: fewer sizes
-                        key = (method, "-" if method == "raytune" else storage, workers)
-                        r = run_one(method, storage, workers, clusters)
-                        results.setdefault(key, []).append(r)
-                        print(json.dumps({"rep": rep, "key": key, **r}), flush=True)
+            for per_worker in args.trials_per_worker:
+                for storage in args.storages:
+                    for workers in args.workers:
+                        for method in args.methods:
+                            if method == "raytune" and (
+                                storage != args.storages[0] or workers not in args.tune_workers
+                            ):
+                                continue  # no storage: once per repeat; slow: fewer sizes
+                            key = (
+                                method,
+                                "-" if method == "raytune" else storage,
+                                workers,
+                                per_worker,
+                            )
+                            r = run_one(method, storage, workers, clusters, per_worker)
+                            results.setdefault(key, []).append(r)
+                            print(json.dumps({"rep": rep, "key": key, **r}), flush=True)
     finally:
         clusters["dask"].close()
         cluster.close()
         ray.shutdown()
     print("\nversions:", json.dumps(_versions()))
+    print(f"\nmedians over {args.repeats} repeats; objective sleeps {SLEEP} s\n")
     print(
-        f"\nmedians over {args.repeats} repeats; objective sleeps {SLEEP} s; 10 x workers trials\n"
+        "| method | storage | workers | trials per worker | trials/s | utilisation | "
+        "steady utilisation |"
     )
-    print("| method | storage | workers | trials/s | utilisation | steady utilisation |")
-    print("|---|---|---:|---:|---:|---:|")
-    for (method, storage, workers), rs in sorted(
-        results.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for (method, storage, workers, per_worker), rs in sorted(
+        results.items(), key=lambda kv: (kv[0][3], kv[0][1], kv[0][2], kv[0][0])
     ):
         med = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
         print(
-            f"| {method} | {storage} | {workers} | {med['trials_per_s']:.2f} | "
+            f"| {method} | {storage} | {workers} | {per_worker} | {med['trials_per_s']:.2f} | "
             f"{100 * med['util']:.1f}% | {100 * med['steady_util']:.1f}% |"
         )
 
@@ -273,6 +289,14 @@ def main() -> None:
     ap.add_argument("--storages", nargs="+", default=["sqlite", "postgres"])
     ap.add_argument("--methods", nargs="+", default=METHODS)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--trials-per-worker",
+        type=int,
+        nargs="+",
+        default=[10],
+        help="trials per worker in each run (n_trials = this x workers); several values run "
+        "each (e.g. 10 50)",
+    )
     ap.add_argument("--tune-workers", type=int, nargs="+", default=[1, 2, 4, 8])
     ap.add_argument("--writers", type=int, default=8)
     ap.add_argument("--trials-per-writer", type=int, default=100)

@@ -14,6 +14,7 @@ def get_logger(name: str) -> logging.Logger:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("[trimtab %(levelname)s] %(message)s"))
         root.addHandler(handler)
-        root.setLevel(logging.INFO)
+        if root.level == logging.NOTSET:  # a level set before trimtab was imported stays
+            root.setLevel(logging.INFO)
         root.propagate = False
     return logging.getLogger(name if name.startswith(_LOGGER_NAME) else _LOGGER_NAME)

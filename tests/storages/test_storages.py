@@ -114,6 +114,34 @@ def test_claims_are_exclusive(storage: BaseStorage) -> None:
     assert storage.get_claims(sid, "grid:") == {"grid:1"}
 
 
+def test_claim_start_is_exclusive_and_restamps_the_start(storage: BaseStorage) -> None:
+    sid = storage.create_new_study(MIN, "s")
+    asked = storage.create_new_trial(sid)
+    other = storage.create_new_trial(sid)
+    assert storage.claim_start(sid, "run:a", asked.trial_id)
+    started = storage.get_trial(asked.trial_id)
+    assert asked.datetime_start is not None and started.datetime_start is not None
+    assert started.datetime_start >= asked.datetime_start
+    assert started.datetime_start > other.datetime_start  # stamped again, after `other`
+    assert not storage.claim_start(sid, "run:a", asked.trial_id)  # a second run: refused
+    assert storage.get_trial(asked.trial_id).datetime_start == started.datetime_start
+    assert storage.get_claims(sid, "run:") == {"run:a"}
+    # seen by incremental readers (the record changed)
+    assert storage.get_all_trials(sid)[0].datetime_start == started.datetime_start
+
+
+def test_a_running_trial_given_back_is_handed_out_again(storage: BaseStorage) -> None:
+    sid = storage.create_new_study(MIN, "s")
+    t = storage.create_new_trial(sid)
+    assert storage.pop_waiting_trial(sid) is None
+    storage.update_trial(t.trial_id, state=TrialState.WAITING, system_attrs={"k": 1})
+    assert storage.get_n_trials(sid, (TrialState.WAITING,)) == 1
+    popped = storage.pop_waiting_trial(sid)
+    assert popped is not None and popped.trial_id == t.trial_id
+    assert popped.state == TrialState.RUNNING and popped.system_attrs == {"k": 1}
+    assert storage.pop_waiting_trial(sid) is None  # once
+
+
 def test_get_all_trials_filters_by_state(storage: BaseStorage) -> None:
     sid = storage.create_new_study(MIN, "s")
     a = storage.create_new_trial(sid)

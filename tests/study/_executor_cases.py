@@ -73,7 +73,8 @@ def check_exact_n_trials(executor: Executor, storage: str | None) -> None:
     assert sorted(seen) == [(n, os.getpid()) for n in range(16)]  # callbacks ran here, once
     # The driver proposed jointly after the start-up trials and stored each proposal before
     # the next ask; the task used that proposal, not a second one.
-    for t in trials[6:]:  # asked once 4 trials had finished (2 run at once)
+    in_flight = executor.capacity() + executor.lookahead()  # running and queued
+    for t in trials[4 + in_flight :]:  # asked once 4 trials had finished
         proposal = t.system_attrs["proposal"]
         assert proposal == {k: t.params[k] for k in proposal}
     # a second optimize on the same study and executor goes on from there
@@ -103,7 +104,12 @@ def check_uncaught_error_raised(executor: Executor, storage: str | None) -> None
     assert "in the task running trial" in str(info.value.__cause__)
     trials = study.trials
     assert len(trials) < 30
-    assert all(t.state.is_finished() for t in trials)  # nothing left RUNNING
+    assert not [t for t in trials if t.state == TrialState.RUNNING]  # nothing left RUNNING
+    # trials asked whose tasks had not started (queued, or not yet picked up by a worker)
+    # went back to WAITING, untouched
+    waiting = [t for t in trials if t.state == TrialState.WAITING]
+    assert len(waiting) < executor.capacity() + executor.lookahead()
+    assert all(not t.params and not t.system_attrs.get("proposal") for t in waiting)
 
 
 def check_killed_worker(executor: Executor, storage: str | None) -> None:
@@ -114,3 +120,32 @@ def check_killed_worker(executor: Executor, storage: str | None) -> None:
     assert trials[3].state == TrialState.FAILED and trials[3].fail_reason is not None
     assert trials[3].fail_reason["type"] == "WorkerLost"
     assert all(t.state == TrialState.COMPLETE for t in trials if t.number != 3)
+
+
+def quick_then_slow(trial: trimtab.Trial) -> float:
+    x = trial.suggest_float("x", 0, 1)
+    time.sleep(0.05 if trial.number == 0 else 1.5)
+    return x
+
+
+def check_queued_trials_given_back_on_stop(executor: Executor, storage: str | None) -> None:
+    """2 workers and 3 queued tasks: trial 0 ends first (after 0.05 s) and stops the study.
+    The others sleep 1.5 s, so by the time the driver claims the unstarted tasks at most two
+    of trials 1-4 have started (one per worker; which ones is the cluster's choice): those
+    run to their end, the others go back to WAITING and are run by the next optimize."""
+    assert executor.capacity() == 2 and executor.lookahead() == 3
+    study = trimtab.create_study(storage=storage)
+    study.optimize(
+        quick_then_slow, n_trials=10, executor=executor, callbacks=[lambda s, t: s.stop()]
+    )
+    trials = study.trials
+    assert [t.number for t in trials] == [0, 1, 2, 3, 4]
+    assert trials[0].state == TrialState.COMPLETE
+    assert all(t.state in (TrialState.COMPLETE, TrialState.WAITING) for t in trials)
+    waiting = [t for t in trials if t.state == TrialState.WAITING]
+    assert len(waiting) >= 2
+    assert all(not t.params and not t.system_attrs.get("proposal") for t in waiting)
+    study.optimize(quick_then_slow, n_trials=len(waiting), executor=executor)
+    trials = study.trials
+    assert [t.number for t in trials] == [0, 1, 2, 3, 4]  # the given-back trials ran
+    assert all(t.state == TrialState.COMPLETE for t in trials)

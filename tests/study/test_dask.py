@@ -63,3 +63,9 @@ def test_capacity_is_the_cluster_threads_or_n_workers(executor: DaskExecutor) ->
     executor.client.wait_for_workers(2, timeout=60)  # a killed worker's process is restarted
     assert executor.capacity() == 2
     assert DaskExecutor(executor.client, n_workers=3).capacity() == 3
+
+
+def test_queued_trials_not_started_go_back_to_waiting_on_stop(
+    executor: DaskExecutor, url: Any
+) -> None:
+    cases.check_queued_trials_given_back_on_stop(DaskExecutor(executor.client, prefetch=3), url)

@@ -106,6 +106,29 @@ def test_a_lost_trial_is_failed_and_retried_with_its_parameters(store: Any) -> N
     assert [t.state for t in study.trials] == [TrialState.FAILED] * 2 + [TrialState.RUNNING]
 
 
+def test_a_retry_lost_with_its_reaper_is_enqueued_by_the_next_worker(store: Any) -> None:
+    study = trimtab.create_study(
+        storage=store, heartbeat_interval=0.05, heartbeat_timeout=0.3, retry_failed=1
+    )
+    lost = study.ask()
+    x = lost.suggest_float("x", 0, 1)
+    _lose(lost)
+    time.sleep(0.45)
+    # A reaper fails the trial, then dies before enqueueing its retry.
+    (reaped,) = study.storage.fail_stale_trials(study._study_id, 0.3)
+    assert reaped.number == 0
+    assert study.storage.get_n_trials(study._study_id, (TrialState.WAITING,)) == 0
+    other = trimtab.load_study(study_name=study.study_name, storage=study.storage)
+    retry = other.ask()  # the sweep enqueues the missing retry; this ask takes it
+    assert retry.number == 1
+    assert retry.system_attrs["retry_of"] == 0 and retry.system_attrs["retry_count"] == 1
+    assert retry.suggest_float("x", 0, 1) == x
+    study.tell(retry, 1.0)
+    time.sleep(0.1)  # past the sweep interval: sweeping again adds nothing
+    assert "retry_of" not in other.ask().system_attrs
+    assert [t.number for t in study.trials] == [0, 1, 2]
+
+
 def test_retries_of_a_retry_link_to_the_original(store: Any) -> None:
     study = trimtab.create_study(
         storage=store, heartbeat_interval=0.05, heartbeat_timeout=0.2, retry_failed=3

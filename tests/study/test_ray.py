@@ -61,3 +61,14 @@ def test_postgres(executor: RayExecutor, postgres_url: str) -> None:
 def test_capacity_is_the_runtime_cpus_or_n_workers(executor: RayExecutor) -> None:
     assert executor.capacity() == 2
     assert RayExecutor(n_workers=5).capacity() == 5
+    assert executor.lookahead() == 2 and RayExecutor(n_workers=8).lookahead() == 8
+    assert RayExecutor(prefetch=0).lookahead() == 0
+    with pytest.raises(ValueError, match="prefetch=-1"):
+        RayExecutor(prefetch=-1)
+
+
+def test_queued_trials_not_started_go_back_to_waiting_on_stop(
+    executor: RayExecutor, url: Any
+) -> None:
+    # a second executor on the runtime the fixture started, with 3 tasks queued
+    cases.check_queued_trials_given_back_on_stop(RayExecutor(prefetch=3), url)

@@ -41,8 +41,9 @@ def _names_main(data: bytes) -> bool:
 def check_picklable(name: str, obj: Any) -> None:
     """Raise ``TypeError`` naming ``name`` unless worker processes can receive ``obj``.
 
-    Workers are started fresh (the ``spawn`` method, the same on every platform), so they get
-    what they run pickled: functions by module and name, objects by value.
+    Workers inherit nothing from this process (they are forked from a clean forkserver, or
+    spawned), so they get what they run pickled: functions by module and name, objects by
+    value.
     """
     how = (
         "define it with `def` at the top level of a module (not a lambda, nor a function "

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from trimtab.execution._checks import cpu_count
-from trimtab.execution._executor import Executor, TaskLost, missing_extra
+from trimtab.execution._executor import Executor, TaskLost, check_prefetch, missing_extra
 
 
 def _distributed() -> Any:
@@ -37,12 +37,21 @@ class DaskExecutor(Executor):
         driver_host: the address of this machine that Dask's workers reach it by, for an
             in-memory study (the workers call its storage here); default the address this
             machine reaches the scheduler from.
+        prefetch: trials asked and submitted beyond the ``n_workers`` running, queued by
+            the scheduler, so a worker that finishes a trial starts the next without waiting
+            for the driver; default ``n_workers`` (one queued per worker), 0 for none. See
+            ``Study.optimize`` for what a queued trial looks like.
     """
 
     retries_lost_tasks = True
 
     def __init__(
-        self, client: Any = None, *, n_workers: int | None = None, driver_host: str | None = None
+        self,
+        client: Any = None,
+        *,
+        n_workers: int | None = None,
+        driver_host: str | None = None,
+        prefetch: int | None = None,
     ) -> None:
         if n_workers is not None and (
             isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1
@@ -53,6 +62,7 @@ class DaskExecutor(Executor):
                 f"client={client!r} must be a distributed.Client, a scheduler address such as "
                 "'tcp://scheduler:8786', or None for a local cluster"
             )
+        self.prefetch = check_prefetch(prefetch)
         self._given = client
         self.n_workers = n_workers
         self._driver_host = driver_host

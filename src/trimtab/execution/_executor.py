@@ -21,6 +21,9 @@ class Executor(abc.ABC):
     """Runs functions as tasks on a cluster. ``start()`` connects (or starts a local cluster);
     ``close()`` shuts down only what ``start()`` started. Also a context manager."""
 
+    prefetch: int | None = None
+    """Tasks kept submitted beyond ``capacity()`` (see ``lookahead``); None: the default."""
+
     retries_lost_tasks = False
     """Whether the cluster may run a task again after its worker died (Dask reschedules it up
     to ``distributed.scheduler.allowed-failures`` times): callers that must run a task at most
@@ -38,6 +41,16 @@ class Executor(abc.ABC):
     @abc.abstractmethod
     def driver_host(self) -> str:
         """The address of this machine that the cluster's workers reach it by."""
+
+    def lookahead(self) -> int:
+        """How many tasks to keep submitted beyond ``capacity()``, queued on the cluster, so
+        that a worker that finishes one starts the next at once instead of waiting for the
+        caller to submit it: the executor's ``prefetch``, else ``capacity()`` (one queued
+        task per worker slot: a Dask scheduler hands a worker its next task only if it holds
+        one already)."""
+        if self.prefetch is not None:
+            return self.prefetch
+        return self.capacity()
 
     @abc.abstractmethod
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -66,6 +79,17 @@ class Executor(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_prefetch(prefetch: Any) -> int | None:
+    if prefetch is not None and (
+        isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 0
+    ):
+        raise ValueError(
+            f"prefetch={prefetch!r} must be an integer >= 0 (tasks queued beyond the running "
+            "ones; 0 turns queueing off), or None for as many as n_workers"
+        )
+    return prefetch
 
 
 def missing_extra(package: str, extra: str) -> ImportError:

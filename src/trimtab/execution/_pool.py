@@ -1,10 +1,16 @@
 """A pool of local worker processes that the parent serves while they run.
 
-``ProcessPool(n).run(target, payload, serve=obj, on_event=f)`` starts ``n`` fresh processes
-(the ``spawn`` method on every platform: nothing but the pickled ``payload`` is inherited),
-each running ``target(context, payload)``. While they run, the parent answers their calls on
-``serve`` (one at a time, so ``serve`` needs no locking against them) and hands their events
-to ``on_event`` in the order they arrive. Workers share a budget of units of work and a stop
+``ProcessPool(n).run(target, payload, serve=obj, on_event=f)`` starts ``n`` fresh processes,
+each running ``target(context, payload)``; nothing but the pickled ``payload`` is inherited
+from the parent. Where the platform has it (Linux, macOS), a process is forked from
+multiprocessing's *forkserver*: one clean, single-threaded server process, started on the
+first use and kept for the life of the parent, that has imported ``__main__`` and the
+pool's ``preload`` modules once, so a new worker costs a ``fork`` rather than a new
+interpreter and its imports. Elsewhere (Windows) workers are started with ``spawn``.
+
+While they run, the parent answers their calls on ``serve`` (one at a time, so ``serve``
+needs no locking against them) and hands their events to ``on_event`` in the order they
+arrive. Workers share a budget of units of work and a stop
 flag (see ``WorkerContext``). ``on_tick`` runs every ``tick`` seconds meanwhile; from it (or
 from any callback) ``replace(i)`` kills worker ``i`` and starts a fresh process in its place,
 e.g. to stop work that runs too long. This module knows nothing of what the work is.
@@ -21,7 +27,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -63,12 +69,18 @@ class ProcessPool:
     ``grace`` is how long, after Ctrl-C, workers get to wrap up before they are terminated.
     """
 
-    def __init__(self, n_workers: int, budget: int | None = None, grace: float = 30.0) -> None:
+    def __init__(
+        self,
+        n_workers: int,
+        budget: int | None = None,
+        grace: float = 30.0,
+        preload: Sequence[str] = (),
+    ) -> None:
         if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
             raise ValueError(f"n_workers={n_workers!r} must be an integer >= 1")
         if budget is not None and (isinstance(budget, bool) or budget < 0):
             raise ValueError(f"budget={budget!r} must be an integer >= 0, or None for no limit")
-        self._ctx = mp.get_context("spawn")
+        self._ctx = _context(preload)
         self._n = n_workers
         self._stop = self._ctx.Event()
         self._left = self._ctx.Value("q", -1 if budget is None else budget)
@@ -269,6 +281,16 @@ class ProcessPool:
             if p.is_alive():
                 p.kill()
                 p.join()
+
+
+def _context(preload: Sequence[str]) -> Any:
+    """The forkserver context where there is one, else spawn. ``preload`` is imported by the
+    forkserver when it starts (it takes effect only if this call starts it)."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["__main__", *preload])
+    return ctx
 
 
 class _DeferredInterrupts:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from trimtab.execution._executor import Executor, TaskLost, missing_extra
+from trimtab.execution._executor import Executor, TaskLost, check_prefetch, missing_extra
 
 
 def _ray() -> Any:
@@ -37,6 +37,10 @@ class RayExecutor(Executor):
             in-memory study (the workers call its storage here); default Ray's address of
             this node.
         init_kwargs: more arguments for ``ray.init`` (e.g. ``runtime_env``).
+        prefetch: trials asked and submitted beyond the ``n_workers`` running, queued in
+            Ray, so a worker that finishes a trial starts the next without waiting for the
+            driver; default ``n_workers`` (one queued per worker), 0 for none. See
+            ``Study.optimize`` for what a queued trial looks like.
     """
 
     def __init__(
@@ -48,6 +52,7 @@ class RayExecutor(Executor):
         num_gpus: float = 0.0,
         driver_host: str | None = None,
         init_kwargs: dict[str, Any] | None = None,
+        prefetch: int | None = None,
     ) -> None:
         if n_workers is not None and (
             isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1
@@ -55,6 +60,7 @@ class RayExecutor(Executor):
             raise ValueError(f"n_workers={n_workers!r} must be an integer >= 1, or None")
         if not num_cpus >= 0 or not num_gpus >= 0:
             raise ValueError(f"num_cpus={num_cpus!r} and num_gpus={num_gpus!r} must be >= 0")
+        self.prefetch = check_prefetch(prefetch)
         self.address = address
         self.n_workers = n_workers
         self.num_cpus = num_cpus

@@ -43,11 +43,15 @@ def decode_float(x: float | str) -> float:
     return float(x)
 
 
+STALE_MESSAGE = "worker lost: no heartbeat for"
+"""How the ``fail_reason`` message of a trial failed for want of heartbeats begins."""
+
+
 def stale_reason(age: float, timeout: float) -> dict[str, str]:
     """The ``fail_reason`` of a RUNNING trial failed for want of heartbeats."""
     return {
         "type": "WorkerLost",
-        "message": f"worker lost: no heartbeat for {age:.1f} s (heartbeat_timeout={timeout:g} s)",
+        "message": f"{STALE_MESSAGE} {age:.1f} s (heartbeat_timeout={timeout:g} s)",
         "traceback": "",
     }
 
@@ -136,8 +140,9 @@ class BaseStorage(abc.ABC):
         """Merge the given fields into an unfinished trial, in one transaction.
 
         Mappings are merged key by key into what is stored. Setting a finished ``state``
-        stamps ``datetime_complete``. Raises ``UpdateFinishedTrialError`` if the trial has
-        already finished, ``KeyError`` if it does not exist.
+        stamps ``datetime_complete``; setting WAITING on a RUNNING trial gives it back (the
+        next ``pop_waiting_trial`` hands it out again). Raises ``UpdateFinishedTrialError``
+        if the trial has already finished, ``KeyError`` if it does not exist.
         """
 
     @abc.abstractmethod
@@ -161,6 +166,17 @@ class BaseStorage(abc.ABC):
         Samplers use claims to hand something out exactly once across processes (a grid
         point, a retry).
         """
+
+    def claim_start(self, study_id: int, key: str, trial_id: int) -> bool:
+        """``claim(study_id, key)``; if this call got the key and the trial is RUNNING, the
+        trial starts now: its ``datetime_start`` and heartbeat are stamped again, in the same
+        transaction where the storage can.
+
+        For a trial asked ahead of time and started later (a task queued on a cluster): its
+        runner and the process that may give it back both claim ``key``; the one that gets it
+        decides, and the trial's times tell when it really ran.
+        """
+        return self.claim(study_id, key)
 
     @abc.abstractmethod
     def get_claims(self, study_id: int, prefix: str = "") -> set[str]:

@@ -215,7 +215,10 @@ class InMemoryStorage(BaseStorage):
                 if state.is_finished():
                     changes["datetime_complete"] = _now()
                     self._beats.pop(trial_id, None)
-                if old.state == TrialState.WAITING:
+                if state == TrialState.WAITING and old.state != TrialState.WAITING:
+                    self._studies[study_id].n_waiting += 1  # given back: handed out again
+                    self._beats.pop(trial_id, None)
+                elif old.state == TrialState.WAITING and state != TrialState.WAITING:
                     self._studies[study_id].n_waiting -= 1
                     if state == TrialState.RUNNING:
                         changes["datetime_start"] = _now()
@@ -295,6 +298,20 @@ class InMemoryStorage(BaseStorage):
             if key in claims:
                 return False
             claims.add(key)
+            return True
+
+    def claim_start(self, study_id: int, key: str, trial_id: int) -> bool:
+        with self._lock:
+            study = self._study(study_id)
+            if key in study.claims:
+                return False
+            study.claims.add(key)
+            owner = self._trial_owner.get(trial_id)
+            if owner is not None and owner[0] == study_id:
+                old = study.trials[owner[1]]
+                if old.state == TrialState.RUNNING:
+                    study.trials[owner[1]] = old.replace(datetime_start=_now())
+                    self._beats[trial_id] = time.monotonic()
             return True
 
     def get_claims(self, study_id: int, prefix: str = "") -> set[str]:

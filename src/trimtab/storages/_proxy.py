@@ -112,6 +112,9 @@ class ProxyStorage(BaseStorage):
     def claim(self, study_id: int, key: str) -> bool:
         return bool(self._call("claim", study_id, key))
 
+    def claim_start(self, study_id: int, key: str, trial_id: int) -> bool:
+        return bool(self._call("claim_start", study_id, key, trial_id))
+
     def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
         return set(self._call("get_claims", study_id, prefix))
 

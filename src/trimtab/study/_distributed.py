@@ -15,12 +15,21 @@ Where each step happens:
   (``ObjectServer``; the workers must reach ``executor.driver_host()``).
 - **Callbacks, the progress bar and log lines run in the driver**, as trials end.
 
-As many tasks run at once as the executor's ``capacity()``; ``n_trials`` is the number of
-trials asked (exactly), ``timeout`` stops asking, ``catch`` is applied in the task as in one
-process, and an exception outside ``catch`` lets running trials finish, then is raised here.
-A task the cluster lost (its worker died) marks its trial FAILED with reason ``WorkerLost``
-(retried with ``retry_failed``) and the study goes on; a lost task the cluster runs again is
-recognised by a claim on the trial and does not run the objective twice.
+As many tasks run at once as the executor's ``capacity()``, and ``lookahead()`` more are
+kept submitted (the executor's ``prefetch``), queued on the cluster, so that a worker that
+finishes a trial starts the next one at once, without a round trip through this driver. A
+queued trial has been asked: it is RUNNING in storage (the driver beats for it; samplers see
+it as pending), and its task's first act is to claim its run (``run_key``), which also
+stamps its ``datetime_start`` again, so its times are those of its run. When the call stops
+early (``timeout``, ``study.stop()``, an exception, Ctrl-C), the driver claims the queued
+tasks' trials itself: a task that has not started by then never will, and its trial goes
+back to WAITING (proposal dropped; an enqueued trial's or grid point's parameters kept), to
+be handed out by the next ``ask``. ``n_trials`` is the number of trials asked (exactly), and
+no trial starts after ``timeout``. ``catch`` is applied in the task as in one process, and an
+exception outside ``catch`` lets running trials finish, then is raised here. A task the
+cluster lost (its worker died) marks its trial FAILED with reason ``WorkerLost`` (retried with
+``retry_failed``) and the study goes on; a lost task the cluster runs again finds the claim
+taken and does not run the objective twice.
 """
 
 from __future__ import annotations
@@ -47,6 +56,7 @@ from trimtab.study._optimize import Gate, Progress, _run_trial, failure
 from trimtab.study._parallel import _mark_failed, shared_url
 from trimtab.study._trial import Trial
 from trimtab.trial import FrozenTrial, TrialState
+from trimtab.trial._frozen import PROPOSAL_ATTR
 
 if TYPE_CHECKING:
     from trimtab.study._study import ObjectiveFunc, Study
@@ -54,8 +64,15 @@ if TYPE_CHECKING:
 _logger = get_logger(__name__)
 
 RUN_CLAIM = "executor:run:"
-"""Claimed by the task that runs a trial (``RUN_CLAIM + trial_id``), when the cluster may run
-a lost task again."""
+"""Prefix of the claim a task takes before it runs its trial (see ``run_key``)."""
+
+
+def run_key(token: str, trial_id: int) -> str:
+    """The claim on running ``trial_id`` in the optimize call ``token``: taken by the task
+    that runs it, or by the driver that gives the trial back unstarted. A second run of the
+    same task (a cluster that retries lost tasks) finds it taken; a given-back trial handed
+    out again by a later call gets a new key."""
+    return f"{RUN_CLAIM}{token}:{trial_id}"
 
 
 @dataclass(frozen=True)
@@ -116,8 +133,10 @@ def run_task(job: _Job, task: _Task) -> tuple[str, Any]:
     logging.getLogger("trimtab").setLevel(job.log_level)
     study = _study_for(job)
     frozen = task.frozen
-    if job.run_once and not study.storage.claim(study._study_id, f"{RUN_CLAIM}{frozen.trial_id}"):
-        return ("rerun", None)
+    if job.run_once and not study.storage.claim_start(
+        study._study_id, run_key(job.token, frozen.trial_id), frozen.trial_id
+    ):
+        return ("rerun", None)  # run before, or given back by the driver: not ours
     beat = study._heartbeat
     heartbeat = (
         None
@@ -157,7 +176,8 @@ def run_on_executor(
     if n_trials == 0:
         return
     executor.start()
-    slots = executor.capacity()
+    ahead = executor.lookahead()
+    slots = executor.capacity() + ahead
     url = shared_url(study.storage)
     server = None if url is not None else ObjectServer(study.storage, executor.driver_host())
     job = _Job(
@@ -171,21 +191,22 @@ def run_on_executor(
         catch=catch,
         gc_after_trial=gc_after_trial,
         log_level=logging.getLogger("trimtab").getEffectiveLevel(),
-        run_once=executor.retries_lost_tasks,
+        run_once=executor.retries_lost_tasks or ahead > 0,
     )
     deadline = None if timeout is None else time.monotonic() + timeout
     running: dict[Any, Trial] = {}
+    given_back: set[Any] = set()  # queued tasks whose trials went back to WAITING
     asked = 0
-    stopping = False
+    stopping = halted = gave_back = False
     error: BaseException | None = None
     lost: list[str] = []
     try:
         while True:
+            if deadline is not None and time.monotonic() >= deadline:
+                stopping = halted = True  # no trial starts after the timeout
             while not stopping and len(running) < slots:
-                if (
-                    (n_trials is not None and asked >= n_trials)
-                    or (deadline is not None and time.monotonic() >= deadline)
-                    or (gate is not None and not gate(study))
+                if (n_trials is not None and asked >= n_trials) or (
+                    gate is not None and not gate(study)
                 ):
                     stopping = True
                     break
@@ -199,22 +220,33 @@ def run_on_executor(
                 task = _Task(trial._make_snapshot(), trial._relative_space, trial._relative)
                 running[executor.submit(run_task, job, task)] = trial
                 asked += 1
+            if halted and not gave_back and job.run_once:
+                _give_back(study, job.token, running, given_back)
+                gave_back = True
             if not running:
                 break
-            for handle in executor.wait(list(running), 1.0):
+            wait = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.monotonic()))
+            for handle in executor.wait(list(running), wait):
                 trial = running.pop(handle)
+                if handle in given_back:
+                    given_back.discard(handle)
+                    _release(executor, handle)
+                    continue
                 frozen, raised = _ended(study, executor, handle, trial, lost)
                 if raised is not None and error is None:
-                    error, stopping = raised, True
+                    error, stopping, halted = raised, True, True
                 progress.trial_done(frozen)
                 if study._stop_flag:
-                    stopping = True
+                    stopping = halted = True
     except KeyboardInterrupt as exc:
+        if job.run_once and not gave_back:
+            _give_back(study, job.token, running, given_back)
         for handle, trial in running.items():
             executor.cancel(handle)
-            study.tell(
-                trial, state=TrialState.FAILED, fail_reason=failure(exc), skip_if_finished=True
-            )
+            if handle not in given_back:
+                study.tell(
+                    trial, state=TrialState.FAILED, fail_reason=failure(exc), skip_if_finished=True
+                )
         _logger.warning("interrupted: running trials marked FAILED; every other trial is kept")
         return
     finally:
@@ -227,6 +259,36 @@ def run_on_executor(
         )
     if error is not None:
         raise error
+
+
+def _give_back(study: Study, token: str, running: dict[Any, Trial], given_back: set[Any]) -> None:
+    """Put the trials of queued tasks (asked ahead, not started) back to WAITING.
+
+    The driver claims each task's run claim: where it gets the claim first, the task has not
+    started and never will (it finds the claim taken and returns); its trial becomes WAITING
+    again, with no proposal, so the next ``ask`` anywhere hands it out (an enqueued trial's
+    or a grid point's parameters are kept). Where the task got the claim, it runs to its end.
+    """
+    storage = study.storage
+    for handle, trial in running.items():
+        if handle in given_back:
+            continue
+        if not storage.claim(study._study_id, run_key(token, trial._trial_id)):
+            continue  # started
+        given_back.add(handle)
+        if trial._heartbeat is not None:
+            trial._heartbeat.stop()
+        storage.update_trial(
+            trial._trial_id, state=TrialState.WAITING, system_attrs={PROPOSAL_ATTR: {}}
+        )
+
+
+def _release(executor: Executor, handle: Any) -> None:
+    """Collect a given-back task's outcome (it returned without running, or was lost)."""
+    try:
+        executor.result(handle)
+    except Exception:
+        return
 
 
 def _ended(

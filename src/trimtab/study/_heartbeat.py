@@ -10,18 +10,23 @@ and, with ``retry_failed=N``, enqueues each one's parameters again, at most N ti
 original trial. A retry carries the system attributes ``retry_of`` (the number of the
 original trial) and ``retry_count`` (1 for the first retry, ...); the claim
 ``retry:<original>:<count>`` makes that enqueueing happen once however many workers race.
+Failing a trial and enqueueing its retry are two transactions: should the process doing them
+die in between, the retry is made by the next worker's sweep (``sweep_retries``, at most
+once per ``interval`` per process), which enqueues the missing retry of every trial failed
+for want of heartbeats.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trimtab._logging import get_logger
 from trimtab.storages import BaseStorage
-from trimtab.storages._base import ClaimTaken
+from trimtab.storages._base import STALE_MESSAGE, ClaimTaken
 from trimtab.trial import FrozenTrial, TrialState
 from trimtab.trial._frozen import FIXED_PARAMS_ATTR, proposed_params
 
@@ -158,7 +163,36 @@ def reap_stale_trials(study: Study, settings: HeartbeatSettings) -> list[FrozenT
         assert t.fail_reason is not None
         _logger.warning("trial %d marked FAILED: %s", t.number, t.fail_reason["message"])
         enqueue_retry(study, t, settings.retry_failed)
+    if settings.retry_failed:
+        now = time.monotonic()
+        if now >= study._next_sweep:
+            study._next_sweep = now + settings.interval
+            sweep_retries(study, settings.retry_failed)
     return lost
+
+
+def sweep_retries(study: Study, retry_failed: int) -> int:
+    """Enqueue the retries that are missing: of trials failed for want of heartbeats, with
+    retries left, whose retry claim nobody holds (their reaper died before enqueueing).
+    Returns how many this call enqueued."""
+    candidates = []
+    for t in study._storage.get_all_trials(study._study_id, (TrialState.FAILED,)):
+        reason = t.fail_reason or {}
+        if not str(reason.get("message", "")).startswith(STALE_MESSAGE):
+            continue
+        if int(t.system_attrs.get(RETRY_COUNT_ATTR, 0)) + 1 > retry_failed:
+            continue
+        candidates.append(t)
+    if not candidates:
+        return 0
+    claimed = study._storage.get_claims(study._study_id, "retry:")
+    made = 0
+    for t in candidates:
+        root = t.system_attrs.get(RETRY_OF_ATTR, t.number)
+        count = int(t.system_attrs.get(RETRY_COUNT_ATTR, 0)) + 1
+        if f"retry:{root}:{count}" not in claimed and enqueue_retry(study, t, retry_failed):
+            made += 1
+    return made
 
 
 def enqueue_retry(study: Study, lost: FrozenTrial, retry_failed: int) -> bool:

@@ -109,7 +109,7 @@ def run_parallel(
         gate=gate,
         checkpoint_root=checkpoint_root,
     )
-    pool = ProcessPool(n_workers, budget=n_trials)
+    pool = ProcessPool(n_workers, budget=n_trials, preload=_preload())
     running: dict[int, tuple[int, int]] = {}  # worker -> (trial number, trial id)
     started: dict[int, float] = {}  # worker -> when its running trial started (monotonic)
     lost: list[str] = []
@@ -183,6 +183,22 @@ def run_parallel(
             "worker processes were lost while running %s; those trials are marked FAILED",
             ", ".join(lost),
         )
+
+
+def _preload() -> list[str]:
+    """What the forkserver imports once for all worker processes (see ``ProcessPool``): it
+    is started by the first call in a process and serves every later one, whatever its
+    storage, so the SQL storage and both drivers come along (a driver that is not installed
+    is skipped)."""
+    return [
+        __name__,
+        "trimtab.samplers",
+        "trimtab.pruners",
+        "trimtab.storages._sql._storage",
+        "sqlalchemy.dialects.sqlite.pysqlite",
+        "sqlalchemy.dialects.postgresql.psycopg",
+        "psycopg",
+    ]
 
 
 def _mark_failed(storage: BaseStorage, trial_id: int, reason: str) -> bool:

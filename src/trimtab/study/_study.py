@@ -54,6 +54,7 @@ class Study:
         self._study_id = storage.get_study_id_from_name(study_name)
         self._directions = storage.get_study_directions(self._study_id)
         self._heartbeat = settings_from_attrs(storage.get_study_system_attrs(self._study_id))
+        self._next_sweep = 0.0  # monotonic time of the next sweep for missing retries
         self.sampler: BaseSampler = sampler if sampler is not None else AutoSampler()
         self.pruner: BasePruner = pruner if pruner is not None else NopPruner()
         self._stop_flag = False
@@ -413,8 +414,13 @@ class Study:
 
         ``executor=trimtab.execution.RayExecutor(...)`` or ``DaskExecutor(...)`` runs the
         objectives as tasks on that cluster; trials are asked here, so the sampler sees every
-        running trial (``trimtab.study._distributed``). Not with ``n_jobs``, ``trial_timeout``
-        or ``checkpoint_root``.
+        running trial (``trimtab.study._distributed``). Besides the running trials, the
+        executor's ``prefetch`` more (default: as many) are asked and queued on the cluster,
+        so a worker starts its next trial without waiting for this process: such a trial is
+        RUNNING from its ask, and its ``datetime_start`` is stamped again when its task
+        starts. Queued trials not started when the call stops early (``timeout``,
+        ``study.stop()``, an exception, Ctrl-C) go back to WAITING and are handed out by the
+        next ``ask``. Not with ``n_jobs``, ``trial_timeout`` or ``checkpoint_root``.
         """
         run_optimize(
             self,

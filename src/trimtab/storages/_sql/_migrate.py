@@ -49,12 +49,27 @@ def _known_revisions() -> list[str]:
 Writing = Callable[[], AbstractContextManager[sa.Connection]]
 
 
-def ensure_schema(writing: Writing, url: str) -> None:
+def _version_read(reading: Writing) -> str | None:
+    """The schema version by a plain read; None if there is none (or it cannot be read)."""
+    try:
+        with reading() as conn:
+            value = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            conn.rollback()  # a PostgreSQL error or read leaves no transaction open
+    except sa.exc.DBAPIError:
+        return None
+    return None if value is None else str(value)
+
+
+def ensure_schema(writing: Writing, url: str, reading: Writing | None = None) -> None:
     """Create the schema in an empty database; check the version of an existing one.
 
-    The check runs inside a write transaction, so two processes opening the same new
-    database at once create the schema exactly once.
+    A database already at this version is recognised by one read (no write lock: many
+    workers opening one study together do not queue); otherwise the check runs again inside a
+    write transaction, so two processes opening the same new database at once create the
+    schema exactly once.
     """
+    if reading is not None and _version_read(reading) == SCHEMA_VERSION:
+        return
     with writing() as conn:
         version = _current_version(conn)
     if version == SCHEMA_VERSION:

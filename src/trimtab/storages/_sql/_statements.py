@@ -93,6 +93,10 @@ class Statements:
             "UPDATE trials SET state = 'RUNNING', datetime_start = :now, seq = :seq, "
             f"heartbeat = {now} WHERE trial_id = :tid"
         ).bindparams(sa.bindparam("now", type_=sa.DateTime))
+        self.restart = sa.text(
+            f"UPDATE trials SET datetime_start = :now, seq = :seq, heartbeat = {now} "
+            "WHERE trial_id = :tid AND state = 'RUNNING'"
+        ).bindparams(sa.bindparam("now", type_=sa.DateTime))
         # heartbeats: stamped without bumping seq (they are not part of a trial's record)
         self.beat = sa.text(
             f"UPDATE trials SET heartbeat = {now} WHERE trial_id = :tid AND state = 'RUNNING'"

@@ -94,6 +94,9 @@ class SQLStorage(BaseStorage):
             raise StorageError(f"storage={url!r} cannot be opened: {exc}") from None
         if is_sqlite:
             configure_sqlite(self._engine)
+            self._read_engine = self._engine  # the driver begins no transaction of its own
+        else:
+            self._read_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sqlite = is_sqlite
         # An in-memory SQLite database is one connection shared by every thread: its write
         # transactions must not overlap. Elsewhere each thread has its own connection.
@@ -105,7 +108,7 @@ class SQLStorage(BaseStorage):
             threading.RLock() if shared else contextlib.nullcontext()
         )
         try:
-            reconnecting(_migrate.ensure_schema, opening=True)(self._writing, url)
+            reconnecting(_migrate.ensure_schema, opening=True)(self._writing, url, self._reading)
         except sa.exc.DBAPIError as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc.orig}") from None
         self._q = Statements(self._engine.dialect.name)
@@ -132,8 +135,11 @@ class SQLStorage(BaseStorage):
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sa.Connection]:
-        """A connection for reads."""
-        with self._write_lock, self._engine.connect() as conn:
+        """A connection for reads. On a database server it runs in autocommit: each read is
+        one statement, one round trip, with no BEGIN before it nor ROLLBACK after (at READ
+        COMMITTED, PostgreSQL's default, each statement sees what was committed when it
+        began, in a transaction or not)."""
+        with self._write_lock, self._read_engine.connect() as conn:
             yield conn
 
     def remove_session(self) -> None:
@@ -451,6 +457,17 @@ class SQLStorage(BaseStorage):
             with self._writing() as conn:
                 self._bump(conn, study_id)
                 conn.execute(self._q.claim, {"sid": study_id, "key": key, "now": now()})
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    @reconnecting
+    def claim_start(self, study_id: int, key: str, trial_id: int) -> bool:
+        try:
+            with self._writing() as conn:
+                seq, _ = self._bump(conn, study_id)
+                conn.execute(self._q.claim, {"sid": study_id, "key": key, "now": now()})
+                conn.execute(self._q.restart, {"tid": trial_id, "seq": seq, "now": now()})
         except sa.exc.IntegrityError:
             return False
         return True
