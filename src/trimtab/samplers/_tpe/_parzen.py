@@ -6,15 +6,17 @@ of per-parameter kernels, in one of two styles:
 
 ``"tpe"`` (``TPESampler``): the adaptive Parzen estimator of Bergstra, Bardenet, Bengio &
 Kégl, "Algorithms for Hyper-Parameter Optimization" (NeurIPS 2011), section 4.2. Along each
-numeric parameter a kernel is a Gaussian truncated to [0, 1] whose width is the larger of the
-gaps from its value to the nearest different observed values on either side (0 and 1 bound
-the outside; the lowest and highest values look inwards only; equal values get equal
-widths), clipped to ``[max(0.01, (n + 2) ** -2), 1]``: the "magic clip" of hyperopt with the
-exponent (2) and the minimum bandwidth factor (0.01) that Watanabe, "Tree-structured Parzen
-Estimator: Understanding Its Algorithm Components and Their Roles for Better Empirical
-Performance" (arXiv 2304.11127, 2023), studies in his bandwidth ablation; exponent 1
-(Optuna's ``1 / min(100, n + 2)``) keeps the few good observations' kernels wide. A
-categorical kernel puts weight ``1 + p / (n + 1)`` on its observation's choice and
+numeric parameter a kernel is a Gaussian truncated to [0, 1] whose width is the larger of
+the gaps from its value to the nearest different observed values on either side (0 and 1
+bound the outside; the lowest and highest values look inwards only). ``m`` observations of
+one value (integers repeat) share that gap, ``gap / m`` each: the local spacing, whatever
+order the observations come in, and the more often a value was seen the more sharply it is
+modelled. Widths are clipped to ``[max(0.01, (n + 2) ** -2), 1]``: the "magic clip" of
+hyperopt with the exponent (2) and the minimum bandwidth factor (0.01) that Watanabe,
+"Tree-structured Parzen Estimator: Understanding Its Algorithm Components and Their Roles
+for Better Empirical Performance" (arXiv 2304.11127, 2023), studies in his bandwidth ablation;
+exponent 1 (Optuna's ``1 / min(100, n + 2)``) keeps the few good observations' kernels wide.
+A categorical kernel puts weight ``1 + p / (n + 1)`` on its observation's choice and
 ``p / (n + 1)`` on every choice (``p`` the prior weight), normalised.
 
 ``"bohb"`` (``BOHBSampler``): the product kernel of Falkner, Klein & Hutter (ICML 2018),
@@ -101,8 +103,9 @@ def _cells(dist: BaseDistribution) -> _Cells | None:
 
 def neighbor_bandwidths(obs: np.ndarray) -> np.ndarray:
     """(d, n) widths for (d, n) observations: per parameter, the larger gap from a value to
-    the nearest different observed values (0 and 1 bound the outside); the lowest and the
-    highest value look inwards only (when there are two or more different values)."""
+    the nearest different observed values (0 and 1 bound the outside; the lowest and the
+    highest value look inwards only, when there are two or more different values), shared
+    by the observations of that value: ``m`` equal values get ``gap / m`` each."""
     d, n = obs.shape
     order = np.argsort(obs, axis=1)  # ties get equal widths: any order will do
     ext = np.empty((d, n + 2))  # sorted, between the bounds
@@ -136,7 +139,8 @@ def _run_widths(ext: np.ndarray, gaps: np.ndarray) -> np.ndarray:
     width = np.maximum(left, right)
     several = end[:, :1] < n  # at least two different values
     width = np.where(several & (start == 1), right, width)
-    return np.where(several & (end == n), left, width)
+    width = np.where(several & (end == n), left, width)
+    return np.asarray(width / (end - start + 1), dtype=float)  # the gap shared by the run
 
 
 def _scott_bandwidths(obs: np.ndarray, d_num: int) -> np.ndarray:
@@ -265,7 +269,9 @@ class ParzenEstimator:
         if self.numeric:
             if self.continuous.any():
                 # sum_j ((x_j - mu_jk) / sigma_jk)^2, expanded into two matrix products
-                x = np.array([xs[name] for name, c in zip(self.numeric, self.continuous) if c])
+                x = np.array(
+                    [xs[name] for name, c in zip(self.numeric, self.continuous, strict=True) if c]
+                )
                 x = x.reshape(-1, size).T
                 total -= 0.5 * ((x * x) @ self.quad - 2.0 * x @ self.lin + self.const[None, :])
             for j, name in enumerate(self.numeric):
