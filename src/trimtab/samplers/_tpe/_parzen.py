@@ -68,6 +68,14 @@ def log_gauss_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
+def _tail(z: np.ndarray) -> np.ndarray:
+    """Phi(-z) for z >= 0, as 0 beyond 8.5 (narrow kernels are mostly far from the bounds)."""
+    out = np.zeros_like(z)
+    near = z < 8.5
+    out[near] = ndtr(-z[near])
+    return out
+
+
 class _Cells:
     """The cells of [0, 1] that a discrete numeric parameter's values own in the encoding
     (``to_unit`` / ``from_unit`` of ``trimtab.distributions``)."""
@@ -229,8 +237,11 @@ class ParzenEstimator:
                 self.kernels[j] = (pairs.real, 1.0 / pairs.imag, which)
         # per component, the log of its mass on [0, 1] summed over the parameters, plus the
         # log(sigma sqrt(2 pi)) of the continuous ones
-        # (a kernel's centre lies in [0, 1], so the mass is at least a quarter: no tails)
-        log_mass = np.log(ndtr((1.0 - self.mu) * self.inv_sigma) - ndtr(-self.mu * self.inv_sigma))
+        # 1 - (mass below 0) - (mass above 1); a kernel's centre lies in [0, 1], so the mass
+        # is at least a quarter, and a tail beyond 8.5 sigmas (< 1e-17) is left out
+        log_mass = np.log1p(
+            -(_tail(self.mu * self.inv_sigma) + _tail((1.0 - self.mu) * self.inv_sigma))
+        )
         continuous = np.array([c is None for c in self.cells], dtype=bool)
         self.continuous = continuous
         inv2 = self.inv_sigma[continuous] ** 2  # (d_continuous, n + 1)
