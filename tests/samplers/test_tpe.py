@@ -52,6 +52,40 @@ def test_finds_the_optimum_of_a_2d_quadratic() -> None:
         assert abs(study.best_params["x"] - 1) < 0.25 and abs(study.best_params["y"] + 2) < 0.25
 
 
+def test_good_trials_weigh_by_their_improvement() -> None:
+    # two good trials, x = 0.2 far better than the split (1.0) and x = 0.8 barely better;
+    # the bad trials lie symmetrically around 0.5, so only the weights tell the two apart
+    values = {0.2: 0.0, 0.8: 0.95}
+    for x in (0.02, 0.06, 0.1, 0.14, 0.26, 0.3, 0.35, 0.4, 0.45):
+        values[x] = values[round(1 - x, 2)] = 1.0
+    study = trimtab.create_study(sampler=TPESampler(seed=0))
+    for x in values:
+        study.enqueue_trial({"x": x})
+    study.optimize(lambda t: values[t.suggest_float("x", 0, 1)], n_trials=len(values))
+    proposals = []
+    for _ in range(40):  # failed trials do not enter the history: the same model each time
+        trial = study.ask()
+        proposals.append(trial.suggest_float("x", 0, 1))
+        study.tell(trial, state=TrialState.FAILED)
+    assert sum(abs(x - 0.2) < abs(x - 0.8) for x in proposals) >= 32
+
+
+def test_integer_values_are_modelled_as_values() -> None:
+    # the best integer is interior (k = 3 of 0..8) and the integer on a log scale n = 20
+    def objective(t: trimtab.Trial) -> float:
+        k = t.suggest_int("k", 0, 8)
+        n = t.suggest_int("n", 1, 1000, log=True)
+        x = t.suggest_float("x", -1, 1)
+        return abs(k - 3) + abs(n - 20) / 20 + x * x
+
+    for seed in (0, 1):
+        study = trimtab.create_study(sampler=TPESampler(seed=seed))
+        study.optimize(objective, n_trials=80)
+        assert study.best_params["k"] == 3 and 15 <= study.best_params["n"] <= 25
+        late = Counter(t.params["k"] for t in study.trials[-30:])
+        assert late.most_common(1)[0][0] == 3
+
+
 def test_maximize_is_honoured() -> None:
     study = trimtab.create_study(direction="maximize", sampler=TPESampler(seed=0))
     study.optimize(lambda t: -quadratic(t), n_trials=80)

@@ -16,7 +16,8 @@ ICML 2018, section 4.1 and Algorithm 2, run asynchronously with the study's
 - The best ``N_l = max(N_min, floor(top_fraction * |D_b|))`` observations form l(x) and the
   rest g(x) (the paper's ``q = 15%``; as in its reference implementation, hpbandster, the two
   groups do not overlap). Both are this package's Parzen estimators (multivariate kernels with
-  a prior component, see ``_parzen``), where the paper uses statsmodels' product KDE.
+  a prior component, see ``_parzen``, in its "bohb" style: Scott's-rule widths and
+  Aitchison-Aitken categorical kernels, as in the paper's statsmodels product KDE).
 - ``n_ei_candidates`` (paper: ``N_s = 64``) candidates are drawn from l(x) with bandwidths
   times ``bandwidth_factor`` (paper: ``b_w = 3``), and the one maximising l(x) / g(x) (with
   the unwidened bandwidths) is proposed.
@@ -90,6 +91,8 @@ class BOHBSampler(TPESampler):
             then by its value there, and fit on all of them.
         seed: makes every proposal reproducible.
     """
+
+    _style = "bohb"  # Scott's-rule product kernels, as in the paper
 
     def __init__(
         self,

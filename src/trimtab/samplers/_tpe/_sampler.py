@@ -1,14 +1,23 @@
 """Tree-structured Parzen estimator (Bergstra, Bardenet, Bengio & Kégl, "Algorithms for
 Hyper-Parameter Optimization", NeurIPS 2011), with the modern choices of Watanabe,
 "Tree-structured Parzen Estimator: Understanding Its Algorithm Components and Their Roles for
-Better Empirical Performance" (2023): multivariate kernels over the parameters that every
-finished trial shares, the top ``gamma(n) = min(ceil(0.1 n), 25)`` trials as the "good"
-group, Scott's-rule bandwidths with a floor, a prior component, and the candidate out of
-``n_ei_candidates`` drawn from the good density that maximises l(x) / g(x).
+Better Empirical Performance" (arXiv 2304.11127, 2023):
+
+- multivariate kernels over the parameters that every finished trial shares;
+- the top ``gamma(n) = min(ceil(0.1 n), 25)`` complete trials form the "good" group l(x), the
+  rest (and pruned trials, and with ``constant_liar`` running ones) the "bad" group g(x);
+- the good observations are weighted by their improvement over the split, ``y* - y_i``
+  (``y*`` the best value of the bad group), and the prior by the mean of those weights: the
+  "EI" weighting of Watanabe's study, which pulls l(x) towards the best observations
+  (uniform weights for several objectives, where there is no scalar improvement);
+- adaptive Parzen estimators (see ``_parzen``): per-kernel widths from the gaps to the
+  neighbouring observations, clipped below at ``max(0.01, (n + 2) ** -2)``; a prior
+  component; integer and stepped parameters as probabilities of their values;
+- the proposal is, of ``n_ei_candidates`` draws from l(x), the one that maximises
+  l(x) / g(x).
 
 Parameters outside the shared (relative) space, e.g. those of a conditional branch, are
-proposed one at a time from the trials that have them. Pruned trials count as bad; with
-``constant_liar`` so do running ones, so that parallel workers spread out.
+proposed one at a time from the trials that have them.
 
 The history of trial ``n`` is what the study's pruner calls comparable:
 ``study.pruner.comparable_trials(study, n, trials)``. Most pruners keep every trial; with
@@ -32,7 +41,7 @@ from trimtab.distributions import BaseDistribution, CategoricalDistribution
 from trimtab.samplers._base import BaseSampler, StudyCache
 from trimtab.samplers._random import RandomSampler
 from trimtab.samplers._search_space import SpaceState, same
-from trimtab.samplers._tpe._parzen import ParzenEstimator
+from trimtab.samplers._tpe._parzen import ParzenEstimator, Style
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 from trimtab.trial._best import pareto_front
 from trimtab.trial._frozen import proposed_params
@@ -47,6 +56,8 @@ def default_gamma(n: int) -> int:
 
 class TPESampler(BaseSampler):
     """Tree-structured Parzen estimator. See the module docstring for the algorithm."""
+
+    _style: Style = "tpe"  # the kernels of ``_parzen``
 
     def __init__(
         self,
@@ -143,10 +154,10 @@ class TPESampler(BaseSampler):
         complete = [t for t in usable if t.state == TrialState.COMPLETE]
         if len(complete) < max(self._n_startup, 2):
             return None
-        below, above = self._split(
+        below, above, weights = self._split(
             study.directions, complete, [t for t in usable if t.state != TrialState.COMPLETE]
         )
-        return self._pick(study, trial, space, relative, below, above)
+        return self._pick(study, trial, space, relative, below, above, below_weights=weights)
 
     def _usable(
         self,
@@ -185,11 +196,24 @@ class TPESampler(BaseSampler):
         below: list[FrozenTrial],
         above: list[FrozenTrial],
         bandwidth_factor: float = 1.0,
+        below_weights: np.ndarray | None = None,
     ) -> dict[str, Any]:
-        """The candidate, drawn from the density of ``below`` (bandwidths times
-        ``bandwidth_factor``), that maximises l(x) / g(x)."""
-        good = ParzenEstimator(self._observe(study, below, space), space, self._prior_weight)
-        bad = ParzenEstimator(self._observe(study, above, space), space, self._prior_weight)
+        """The candidate, drawn from the density of ``below`` (its observations weighted by
+        ``below_weights``, bandwidths times ``bandwidth_factor``), that maximises
+        l(x) / g(x)."""
+        prior = self._prior_weight
+        if below_weights is not None:  # the prior weighs as much as an average observation
+            prior *= float(np.mean(below_weights))
+        good = ParzenEstimator(
+            self._observe(study, below, space),
+            space,
+            prior,
+            weights=below_weights,
+            style=self._style,
+        )
+        bad = ParzenEstimator(
+            self._observe(study, above, space), space, self._prior_weight, style=self._style
+        )
         salt = zlib.crc32("|".join(space).encode()) if not relative else 0
         rng = np.random.default_rng([self._random.seed & (2**63 - 1), trial.number, salt])
         candidates = good.sample(rng, self._n_candidates, bandwidth_factor)
@@ -209,11 +233,17 @@ class TPESampler(BaseSampler):
         directions: Sequence[StudyDirection],
         complete: list[FrozenTrial],
         others: list[FrozenTrial],
-    ) -> tuple[list[FrozenTrial], list[FrozenTrial]]:
+    ) -> tuple[list[FrozenTrial], list[FrozenTrial], np.ndarray | None]:
+        """The good and the bad trials, and the good ones' weights (``None``: uniform)."""
         n_below = max(1, min(self._gamma(len(complete)), len(complete) - 1))
+        weights = None
         if len(directions) == 1:
             sign = -1.0 if directions[0] == StudyDirection.MAXIMIZE else 1.0
             ranked = sorted(complete, key=lambda t: (sign * (t.values or (math.inf,))[0], t.number))
+            losses = np.array([sign * (t.values or (math.inf,))[0] for t in ranked[: n_below + 1]])
+            gains = losses[-1] - losses[:-1]  # improvement over the best of the bad group
+            if np.isfinite(gains).all() and gains.max() > 0:
+                weights = np.maximum(gains, 1e-12 * gains.max())
         else:  # several objectives: peel Pareto fronts
             ranked, rest = [], list(complete)
             while rest and len(ranked) < n_below:
@@ -222,7 +252,7 @@ class TPESampler(BaseSampler):
                 numbers = {t.number for t in front}
                 rest = [t for t in rest if t.number not in numbers]
             ranked += rest
-        return ranked[:n_below], ranked[n_below:] + others
+        return ranked[:n_below], ranked[n_below:] + others, weights
 
     def _observe(
         self, study: Study, trials: list[FrozenTrial], space: Mapping[str, BaseDistribution]
