@@ -12,7 +12,7 @@ import pytest
 import trimtab
 from trimtab.exceptions import TrimtabError
 from trimtab.samplers import GPSampler
-from trimtab.samplers._gp._acquisition import Domain, log_ei, log_ei_grad, log_h, maximize
+from trimtab.samplers._gp._acquisition import log_ei_grad, log_h
 from trimtab.samplers._gp._model import GP, Hyper, neg_log_posterior
 from trimtab.trial import TrialState
 
@@ -208,35 +208,3 @@ def test_log_ei_gradient_matches_finite_differences() -> None:
         fd = (log_ei_grad(gp, xs + e, best)[0] - log_ei_grad(gp, xs - e, best)[0]) / 2e-6
         assert np.allclose(grad[:, d], fd, rtol=1e-4, atol=1e-6)
     assert np.all(grad[:, 2] == 0.0)  # categorical inputs are not differentiated
-
-
-def _mixed_gp() -> GP:
-    """A GP on (x continuous, k integer with 9 values, c categorical with 3 choices) whose EI
-    peaks between two integer cells."""
-    rng = np.random.default_rng(3)
-    grid = (np.arange(9) + 0.5) / 9
-    x = np.column_stack([rng.random(12), grid[rng.integers(0, 9, 12)], rng.integers(0, 3, 12)])
-    y = -((x[:, 0] - 0.4) ** 2) - 4.0 * (x[:, 1] - 0.5) ** 2 - 0.2 * (x[:, 2] != 1)
-    y = (y - y.mean()) / y.std()
-    return GP(x, y, np.array([False, False, True]), Hyper(np.array([-1.0, -1.0, 0.0]), 0.0, -9.0))
-
-
-def test_acquisition_search_keeps_integers_and_choices_on_their_grid_and_is_optimal() -> None:
-    gp = _mixed_gp()
-    grid = (np.arange(9) + 0.5) / 9
-
-    def snap(xs: np.ndarray) -> np.ndarray:
-        out = xs.copy()
-        out[:, 1] = (np.clip(np.floor(out[:, 1] * 9), 0, 8) + 0.5) / 9
-        return out
-
-    domain = Domain(np.array([0.0, 0.0, 3.0]), {1: grid}, snap)
-    best = float(gp.y.max())
-    xs = np.linspace(0.0, 1.0, 401)
-    mesh = np.array([[a, b, c] for a in xs for b in grid for c in range(3)])
-    top = log_ei(*gp.predict(mesh), best).max()
-    for seed in range(4):
-        point = maximize(gp, best, domain, np.random.default_rng(seed), gp.x[:1], gp.x)
-        assert np.any(np.isclose(point[1], grid)) and point[2] in (0.0, 1.0, 2.0)
-        # no admissible point of a fine mesh (every integer and choice) has a larger LogEI
-        assert log_ei(*gp.predict(point[None]), best)[0] >= top - 1e-3

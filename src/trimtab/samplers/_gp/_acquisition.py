@@ -6,22 +6,17 @@ best) / sigma`` and ``h(z) = phi(z) + z Phi(z)``, ``log EI = log h(z) + log sigm
 ``log h`` is evaluated without cancellation for very negative ``z`` (through ``erfcx``), so
 the acquisition keeps a useful gradient far from the incumbent instead of underflowing to 0.
 
-The maximiser scores many random points, then runs a local search from a few starts (the best
-random point, the best observed point, and random points drawn with probability proportional
-to their EI, so the searches cover several basins), all starts at once. The local search (the
-scheme of Optuna's GP sampler, ``optuna/_gp/optim_mixed.py``) alternates L-BFGS-B over the
-continuous inputs, in coordinates divided by the length scales, with an exhaustive search over
-each discrete input in turn (every choice of a categorical input, every admissible value of an
-integer or stepped one, or those nearest when there are many), until no discrete input moves.
-Integers are searched on their grid rather than rounded after a continuous search because EI
-often peaks between two grid values, where rounding can land on the worse side.
+The maximiser scores many random points, then polishes a few starts by L-BFGS-B over all of
+them at once (their sum is separable, so one call optimises them jointly): the best random
+point, the best observed points, and random points drawn with probability proportional to
+their EI (so the searches cover several basins). Categorical inputs are then improved by
+trying every other choice one input at a time.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 from scipy.optimize import minimize
@@ -32,7 +27,6 @@ from trimtab.samplers._gp._model import GP
 _C1 = 0.5 * math.log(2.0 * math.pi)
 _C2 = 0.5 * math.log(math.pi / 2.0)
 _INV_SQRT_EPS = 1.0 / math.sqrt(np.finfo(float).eps)
-WIDTH = 32  # grid values a discrete input's exhaustive search tries at once
 
 
 def log_h(z: np.ndarray) -> np.ndarray:
@@ -74,43 +68,24 @@ def log_ei_grad(gp: GP, xs: np.ndarray, best: float) -> tuple[np.ndarray, np.nda
     return value, grad
 
 
-@dataclass(frozen=True)
-class Domain:
-    """Where the acquisition is maximised: numeric inputs in [0, 1], categorical inputs as
-    choice indices (``cat_sizes[j]`` choices; 0 for numeric inputs), and the admissible
-    values of discrete numeric inputs. ``grids`` maps an input to the sorted unit positions
-    of its admissible values (integers, stepped floats) when they are few enough to list;
-    ``snap`` maps a matrix of points onto every discrete input's grid. The gradient search
-    moves the numeric inputs with more than ``WIDTH`` values as if continuous (then snaps
-    them); the grid search tries the ``WIDTH`` values nearest to where they are."""
-
-    cat_sizes: np.ndarray
-    grids: Mapping[int, np.ndarray]
-    snap: Callable[[np.ndarray], np.ndarray]
-
-    @property
-    def continuous(self) -> np.ndarray:
-        """The inputs the gradient search moves."""
-        out = self.cat_sizes == 0
-        out[[j for j, g in self.grids.items() if len(g) <= WIDTH]] = False
-        return np.asarray(out)
-
-
 def maximize(
     gp: GP,
     best: float,
-    domain: Domain,
+    cat_sizes: np.ndarray,
     rng: np.random.Generator,
     anchors: np.ndarray,
+    snap: Callable[[np.ndarray], np.ndarray],
     taken: np.ndarray,
     n_raw: int = 1024,
     n_starts: int = 10,
 ) -> np.ndarray:
-    """The admissible point (integer and stepped inputs on their grid) with the largest
-    LogEI that is not a row of ``taken`` (points observed or pending) while another
-    candidate is left."""
-    cat_sizes = domain.cat_sizes
-    raw = domain.snap(np.vstack([_uniform(rng, n_raw, cat_sizes), anchors]))
+    """The point of the unit cube (categorical inputs: choice indices) with the largest LogEI
+    among those ``snap`` leaves unchanged (integer and stepped inputs on their grid);
+    ``snap`` maps a matrix of points to the grid. Rows of ``taken`` (points observed or
+    pending) are not proposed again while another candidate is left."""
+    cat = cat_sizes > 0
+    num = ~cat
+    raw = snap(np.vstack([_uniform(rng, n_raw, cat_sizes), anchors]))
     score = log_ei(*gp.predict(raw), best)
     order = np.argsort(-score)
     # starts: the best candidate, the best observed points, and others drawn with probability
@@ -121,99 +96,39 @@ def maximize(
     n_more = min(n_starts - len(chosen), int(np.count_nonzero(weights > 0)))
     if n_more > 0:
         chosen += list(rng.choice(len(raw), size=n_more, replace=False, p=weights / weights.sum()))
-    local, local_scores = _local_search(gp, best, domain, raw[chosen], score[chosen])
-    pool = np.vstack([local, raw[order[:64]]])
-    scores = np.concatenate([local_scores, score[order[:64]]])
+    starts = raw[chosen]
+
+    if num.any():
+        fixed = starts.copy()
+
+        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            xs = fixed.copy()
+            xs[:, num] = flat.reshape(len(fixed), -1)
+            value, grad = log_ei_grad(gp, xs, best)
+            return -float(value.sum()), -grad[:, num].ravel()
+
+        res = minimize(
+            objective,
+            starts[:, num].ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * (len(starts) * int(num.sum())),
+            options={"maxiter": 200},
+        )
+        polished = fixed.copy()
+        polished[:, num] = np.clip(res.x.reshape(len(fixed), -1), 0.0, 1.0)
+        pool = np.vstack([snap(polished), raw[order[:64]]])
+    else:
+        pool = raw[order[:64]]
     # a point already observed (or pending) would teach nothing new: the best other one
+    scores = log_ei(*gp.predict(pool), best)
     scores[_taken(pool, taken)] = -np.inf
     if not np.isfinite(scores).any():
         pool, scores = raw, np.where(_taken(raw, taken), -np.inf, score)
         if not np.isfinite(scores).any():  # every candidate was seen: the best of them
             return np.asarray(raw[order[0]])
-    return np.asarray(pool[int(np.argmax(scores))])
-
-
-def _local_search(
-    gp: GP, best: float, domain: Domain, xs: np.ndarray, values: np.ndarray, rounds: int = 4
-) -> tuple[np.ndarray, np.ndarray]:
-    """Alternates a gradient search over the continuous inputs (discrete ones held fixed) with
-    an exhaustive search over each discrete input in turn (every choice of a categorical
-    input; every grid value of a numeric one, or the ``WIDTH`` nearest), for all
-    starts at once, until no discrete input changes. Searching the grid itself, rather than
-    rounding a continuous optimum, matters because EI often peaks between two grid values."""
-    xs, values = xs.copy(), values.copy()
-    cont = domain.continuous
-    discrete = [*np.flatnonzero(domain.cat_sizes > 0), *domain.grids]
-    active = np.ones(len(xs), dtype=bool)
-    for _ in range(rounds):
-        if cont.any():
-            xs[active], values[active] = _gradient_search(
-                gp, best, domain, xs[active], values[active]
-            )
-        moved = np.zeros(len(xs), dtype=bool)
-        for j in discrete:
-            idx = np.flatnonzero(active)
-            if domain.cat_sizes[j] > 0:
-                choices = np.tile(np.arange(domain.cat_sizes[j]), (len(idx), 1))
-            else:
-                choices = _nearest_cells(domain.grids[j], xs[idx, j])
-            k = choices.shape[1]
-            options = np.repeat(xs[idx], k, axis=0)
-            options[:, j] = choices.ravel()
-            s = log_ei(*gp.predict(options), best).reshape(len(idx), k)
-            pick = np.argmax(s, axis=1)
-            gain = s[np.arange(len(idx)), pick]
-            choice = choices[np.arange(len(idx)), pick]
-            better = (gain > values[idx] + 1e-12) & (choice != xs[idx, j])
-            rows = idx[better]
-            xs[rows, j] = choice[better]
-            values[rows] = gain[better]
-            moved[rows] = True
-        active &= moved
-        if not active.any():
-            break
-    return xs, values
-
-
-def _nearest_cells(grid: np.ndarray, at: np.ndarray, width: int = WIDTH) -> np.ndarray:
-    """For each value of ``at``, ``min(width, len(grid))`` consecutive grid values around it."""
-    if len(grid) <= width:
-        return np.tile(grid, (len(at), 1))
-    lo = np.clip(np.searchsorted(grid, at) - width // 2, 0, len(grid) - width)
-    return np.asarray(grid[lo[:, None] + np.arange(width)[None, :]])
-
-
-def _gradient_search(
-    gp: GP, best: float, domain: Domain, starts: np.ndarray, values: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """L-BFGS-B over the continuous inputs of every start at once (their LogEI sum is
-    separable), in coordinates scaled by the length scales (``x / l``, as Optuna's GP sampler
-    does: every direction then has the same curvature scale, which L-BFGS-B converges on
-    faster). Starts the search did not improve are kept as they were."""
-    num = domain.continuous
-    scale = np.exp(gp.h.log_l[num])
-    fixed = starts.copy()
-
-    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        xs = fixed.copy()
-        xs[:, num] = flat.reshape(len(fixed), -1) * scale
-        value, grad = log_ei_grad(gp, xs, best)
-        return -float(value.sum()), -(grad[:, num] * scale).ravel()
-
-    res = minimize(
-        objective,
-        (starts[:, num] / scale).ravel(),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(0.0, 1.0 / s) for s in scale] * len(starts),
-        options={"maxiter": 200},
-    )
-    polished = fixed.copy()
-    polished[:, num] = np.clip(res.x.reshape(len(fixed), -1) * scale, 0.0, 1.0)
-    polished = domain.snap(polished)  # discrete inputs too many to list were relaxed
-    new = log_ei(*gp.predict(polished), best)
-    keep = new > values
-    return np.where(keep[:, None], polished, starts), np.where(keep, new, values)
+    k = int(np.argmax(scores))
+    return _improve_categorical(gp, best, pool[k], cat_sizes, float(scores[k]), taken)
 
 
 def _taken(xs: np.ndarray, taken: np.ndarray) -> np.ndarray:
@@ -222,6 +137,27 @@ def _taken(xs: np.ndarray, taken: np.ndarray) -> np.ndarray:
         return np.zeros(len(xs), dtype=bool)
     close = np.abs(xs[:, None, :] - taken[None, :, :]) < 1e-9
     return np.asarray(close.all(-1).any(1))
+
+
+def _improve_categorical(
+    gp: GP, best: float, x: np.ndarray, cat_sizes: np.ndarray, score: float, taken: np.ndarray
+) -> np.ndarray:
+    """Coordinate ascent over categorical inputs: every other choice of one input at a time,
+    repeated while it improves (never onto a point already taken)."""
+    x = x.copy()
+    for _ in range(4):
+        improved = False
+        for j in np.flatnonzero(cat_sizes > 0):
+            options = np.repeat(x[None, :], int(cat_sizes[j]), axis=0)
+            options[:, j] = np.arange(cat_sizes[j])
+            s = log_ei(*gp.predict(options), best)
+            s[_taken(options, taken)] = -np.inf
+            k = int(np.argmax(s))
+            if s[k] > score + 1e-12 and options[k, j] != x[j]:
+                x, score, improved = options[k], float(s[k]), True
+        if not improved:
+            break
+    return x
 
 
 def _uniform(rng: np.random.Generator, n: int, cat_sizes: np.ndarray) -> np.ndarray:

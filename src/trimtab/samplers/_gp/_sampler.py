@@ -30,7 +30,7 @@ from trimtab.distributions import (
 )
 from trimtab.exceptions import TrimtabError
 from trimtab.samplers._base import BaseSampler, Reservation, StudyCache
-from trimtab.samplers._gp._acquisition import Domain, maximize
+from trimtab.samplers._gp._acquisition import maximize
 from trimtab.samplers._gp._model import GP, Hyper, fit_hyper
 from trimtab.samplers._random import RandomSampler
 from trimtab.samplers._search_space import SpaceState
@@ -151,8 +151,7 @@ class GPSampler(BaseSampler):
             taken = np.vstack([x, xp])
         rng = np.random.default_rng([self._random.seed & (2**63 - 1), trial.number, 0x6770])
         anchors = x[np.argsort(-y)[:1]]
-        domain = Domain(cat_sizes, _grids(search_space), _snapper(search_space))
-        point = maximize(gp, incumbent, domain, rng, anchors, taken)
+        point = maximize(gp, incumbent, cat_sizes, rng, anchors, _snapper(search_space), taken)
         out: dict[str, Any] = {}
         for u, (name, dist) in zip(point, search_space.items(), strict=True):
             if isinstance(dist, CategoricalDistribution):
@@ -188,29 +187,6 @@ class GPSampler(BaseSampler):
                     cache[t.trial_id] = row
             rows.append(row)
         return np.array(rows, dtype=float).reshape(len(rows), len(names))
-
-
-_MAX_GRID = 4096  # discrete inputs with more values are searched as continuous, then snapped
-
-
-def _grids(space: Mapping[str, BaseDistribution]) -> dict[int, np.ndarray]:
-    """The sorted unit positions of the admissible values of each integer or stepped input
-    (those with at most ``_MAX_GRID`` values)."""
-    out: dict[int, np.ndarray] = {}
-    for j, d in enumerate(space.values()):
-        if isinstance(d, IntDistribution) and d.log:
-            if d.high - d.low < _MAX_GRID:
-                lo, hi = math.log(d.low - 0.5), math.log(d.high + 0.5)
-                out[j] = (np.log(np.arange(d.low, d.high + 1)) - lo) / (hi - lo)
-        elif isinstance(d, IntDistribution):
-            n = (d.high - d.low) // d.step + 1
-            if n <= _MAX_GRID:
-                out[j] = (np.arange(n) + 0.5) / n
-        elif isinstance(d, FloatDistribution) and d.step is not None:
-            n = round((d.high - d.low) / d.step) + 1
-            if n <= _MAX_GRID:
-                out[j] = (np.arange(n) + 0.5) / n
-    return out
 
 
 def _snapper(space: Mapping[str, BaseDistribution]) -> Callable[[np.ndarray], np.ndarray]:
