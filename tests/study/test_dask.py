@@ -68,4 +68,6 @@ def test_capacity_is_the_cluster_threads_or_n_workers(executor: DaskExecutor) ->
 def test_queued_trials_not_started_go_back_to_waiting_on_stop(
     executor: DaskExecutor, url: Any
 ) -> None:
+    # a worker killed by an earlier test is restarted by its nanny: wait until it is back
+    executor.client.wait_for_workers(2, timeout=120)
     cases.check_queued_trials_given_back_on_stop(DaskExecutor(executor.client, prefetch=3), url)
