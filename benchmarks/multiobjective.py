@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.methods import MethodUnavailable, versions
+from benchmarks.run import tied_ranks
 from trimtab.benchmarks import get_multiobjective_problem, multiobjective_problems
 
 Runner = Callable[[Any, int, int], list[tuple[float, float]]]
@@ -135,10 +136,8 @@ def report(
                 )
                 medians[m] = statistics.median(regrets)
                 row.append(f"{medians[m]:.4f} [{q[0]:.4f}, {q[2]:.4f}]")
-            ordered = sorted(medians.values())
-            for m, v in medians.items():
-                first, last = ordered.index(v), len(ordered) - 1 - ordered[::-1].index(v)
-                ranks[trials][m].append((first + last) / 2 + 1)
+            for m, rank in tied_ranks(medians).items():
+                ranks[trials][m].append(rank)
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
     lines += [

@@ -157,12 +157,19 @@ def mean_ranks(
                 table.setdefault(p, {})[m] = _quantiles(regrets)
     ranks: dict[str, list[float]] = {m: [] for m in methods}
     for by_method in table.values():
-        ordered = sorted(q[1] for q in by_method.values())
-        for m, (_, med, _) in by_method.items():
-            first = ordered.index(med)
-            last = len(ordered) - 1 - ordered[::-1].index(med)
-            ranks[m].append((first + last) / 2 + 1)
+        for m, rank in tied_ranks({m: q[1] for m, q in by_method.items()}).items():
+            ranks[m].append(rank)
     return table, ranks
+
+
+def tied_ranks(scores: Mapping[str, float]) -> dict[str, float]:
+    """Rank of each key by its score, lowest first (1 is best); ties share their mean rank."""
+    ordered = sorted(scores.values())
+    out = {}
+    for key, v in scores.items():
+        first, last = ordered.index(v), len(ordered) - 1 - ordered[::-1].index(v)
+        out[key] = (first + last) / 2 + 1
+    return out
 
 
 def report(

@@ -54,6 +54,13 @@ def test_regret_is_never_negative_even_for_real_tasks() -> None:
     assert all(run.get_regret(r, refs) >= 0 for r in results)
     assert run.get_regret(results[2], refs) == pytest.approx(3.0 - 0.39788735772973816)
     assert run.best_so_far([3.0, 1.0, 2.0]) == [3.0, 1.0, 1.0]
+    # ties share the mean of the ranks they span
+    assert run.tied_ranks({"a": 1.0, "b": 1.0, "c": 0.5, "d": 3.0}) == {
+        "a": 2.5,
+        "b": 2.5,
+        "c": 1.0,
+        "d": 4.0,
+    }
 
 
 def test_unknown_methods_are_refused(tmp_path: Path) -> None:
