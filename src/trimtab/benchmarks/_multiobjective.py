@@ -121,36 +121,30 @@ def multiobjective_problems() -> dict[str, MultiObjectiveProblem]:
     dtlz_space = {f"x{i}": FloatDistribution(0.0, 1.0) for i in range(1 + k)}
     u = np.linspace(0.0, 1.0, 100_001)
     one = np.ones_like(u)
+    zdts = (
+        ("zdt1", _zdt1_h, "convex front"),
+        ("zdt2", _zdt2_h, "concave front"),
+        ("zdt3", _zdt3_h, "front in five disconnected pieces"),
+    )
     out = [
         MultiObjectiveProblem(
-            "zdt1",
+            name,
             zdt_space,
-            _zdt(_zdt1_h),
-            _front_hypervolume(u, _zdt1_h(u, one)),
-            description="ZDT1, 10-d, convex front",
-        ),
-        MultiObjectiveProblem(
-            "zdt2",
-            zdt_space,
-            _zdt(_zdt2_h),
-            _front_hypervolume(u, _zdt2_h(u, one)),
-            description="ZDT2, 10-d, concave front",
-        ),
-        MultiObjectiveProblem(
-            "zdt3",
-            zdt_space,
-            _zdt(_zdt3_h),
-            _front_hypervolume(u, _zdt3_h(u, one)),
-            description="ZDT3, 10-d, front in five disconnected pieces",
-        ),
+            _zdt(h),
+            _front_hypervolume(u, h(u, one)),
+            description=f"{name.upper()}, 10-d, {front}",
+        )
+        for name, h, front in zdts
+    ]
+    out.append(
         MultiObjectiveProblem(
             "dtlz2",
             dtlz_space,
             _dtlz2,
             _front_hypervolume(np.cos(u * math.pi / 2), np.sin(u * math.pi / 2)),
             description="DTLZ2, two objectives, 11-d, quarter-circle front",
-        ),
-    ]
+        )
+    )
     return {p.name: p for p in out}
 
 
