@@ -53,7 +53,10 @@ def test_a_hanging_trial_is_stopped_and_the_study_goes_on(where: str, tmp_path: 
     assert hung.duration is not None and 1.0 <= hung.duration.total_seconds() < 5
     assert [t.state for t in trials if t.number != 1] == [TrialState.COMPLETE] * 5
     assert sorted(seen) == [(t.number, t.state) for t in trials]  # callbacks for every trial
-    assert len({t.user_attrs["pid"] for t in trials if t.number != 1}) >= 2
+    # every trial ran in a worker process, not here; which worker took the fast trials is the
+    # scheduler's business (with forked workers one of them can take all five before the
+    # hung trial's timeout), so it is not asserted
+    assert os.getpid() not in {t.user_attrs["pid"] for t in trials if t.number != 1}
 
 
 @pytest.mark.slow
