@@ -66,7 +66,7 @@ def _model(model: str, regression: bool, p: Mapping[str, Any]) -> Any:
                 hidden_layer_sizes=layers,
                 alpha=p["alpha"],
                 learning_rate_init=p["learning_rate_init"],
-                max_iter=60,
+                max_iter=30,
                 random_state=0,
             ),
         )
@@ -93,7 +93,7 @@ SPACES: dict[str, dict[str, BaseDistribution]] = {
         "l2_regularization": FloatDistribution(1e-8, 10.0, log=True),
     },
     "mlp": {
-        "width": IntDistribution(16, 256, log=True),
+        "width": IntDistribution(16, 128, log=True),
         "depth": IntDistribution(1, 3),
         "alpha": FloatDistribution(1e-6, 1e-1, log=True),
         "learning_rate_init": FloatDistribution(1e-4, 1e-1, log=True),
