@@ -6,11 +6,10 @@ best) / sigma`` and ``h(z) = phi(z) + z Phi(z)``, ``log EI = log h(z) + log sigm
 ``log h`` is evaluated without cancellation for very negative ``z`` (through ``erfcx``), so
 the acquisition keeps a useful gradient far from the incumbent instead of underflowing to 0.
 
-The maximiser scores many random points, then polishes a few starts by L-BFGS-B over all of
-them at once (their sum is separable, so one call optimises them jointly): the best random
-point, the best observed points, and random points drawn with probability proportional to
-their EI (so the searches cover several basins). Categorical inputs are then improved by
-trying every other choice one input at a time.
+The maximiser scores many random points, then polishes a few starts by L-BFGS-B, one run per
+start: the best random point, the best observed points, and random points drawn with
+probability proportional to their EI (so the searches cover several basins). Categorical
+inputs are then improved by trying every other choice one input at a time.
 """
 
 from __future__ import annotations
@@ -99,24 +98,28 @@ def maximize(
     starts = raw[chosen]
 
     if num.any():
-        fixed = starts.copy()
+        # each start on its own: one joint L-BFGS-B over all of them (the sum is separable)
+        # shares one line search and one stopping test, and left most starts short of their
+        # local maximum (median regret 85 vs 68 on Styblinski-Tang 8-d, 50 trials, 10 seeds)
+        polished = starts.copy()
+        bounds = [(0.0, 1.0)] * int(num.sum())
 
-        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            xs = fixed.copy()
-            xs[:, num] = flat.reshape(len(fixed), -1)
-            value, grad = log_ei_grad(gp, xs, best)
-            return -float(value.sum()), -grad[:, num].ravel()
+        def objective(xn: np.ndarray, point: np.ndarray) -> tuple[float, np.ndarray]:
+            point[0, num] = xn
+            value, grad = log_ei_grad(gp, point, best)
+            return -float(value[0]), -grad[0, num]
 
-        res = minimize(
-            objective,
-            starts[:, num].ravel(),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(0.0, 1.0)] * (len(starts) * int(num.sum())),
-            options={"maxiter": 200},
-        )
-        polished = fixed.copy()
-        polished[:, num] = np.clip(res.x.reshape(len(fixed), -1), 0.0, 1.0)
+        for i in range(len(starts)):
+            res = minimize(
+                objective,
+                starts[i, num],
+                args=(starts[i : i + 1].copy(),),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 200},
+            )
+            polished[i, num] = np.clip(res.x, 0.0, 1.0)
         pool = np.vstack([snap(polished), raw[order[:64]]])
     else:
         pool = raw[order[:64]]
