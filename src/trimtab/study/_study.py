@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 import os
 import traceback
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
@@ -16,6 +14,7 @@ from trimtab.pruners import BasePruner, NopPruner
 from trimtab.samplers import AutoSampler, BaseSampler
 from trimtab.storages import BaseStorage
 from trimtab.storages._base import ClaimTaken, check_json
+from trimtab.study._adding import check_addable, enqueue
 from trimtab.study._heartbeat import HeartbeatThread, reap_stale_trials, settings_from_attrs
 from trimtab.study._optimize import run_optimize
 from trimtab.study._resume import attach, check_root, pause, take_promotion
@@ -23,7 +22,6 @@ from trimtab.study._trial import Trial
 from trimtab.study._values import check_values
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 from trimtab.trial._best import best_single, pareto_front
-from trimtab.trial._frozen import FIXED_PARAMS_ATTR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -318,49 +316,11 @@ class Study:
 
         Parameters the objective suggests that are not listed here come from the sampler.
         """
-        if not isinstance(params, Mapping):
-            raise ValueError(f"params={params!r} must be a mapping of parameter name -> value")
-        for k, v in params.items():
-            if not isinstance(k, str):
-                raise ValueError(f"params key {k!r} must be a parameter name (str)")
-            check_json("parameter", k, v)
-        claim = None
-        if skip_if_exists:
-            wanted = dict(params)
-            for t in self.get_trials():
-                fixed = t.system_attrs.get(FIXED_PARAMS_ATTR)
-                if fixed == wanted or (t.state != TrialState.WAITING and dict(t.params) == wanted):
-                    return
-            # the claim makes "enqueue unless already there" atomic across processes
-            blob = json.dumps(wanted, sort_keys=True, separators=(",", ":"))
-            claim = f"enqueue:{hashlib.sha1(blob.encode()).hexdigest()}"
-        template = FrozenTrial(
-            number=-1,
-            state=TrialState.WAITING,
-            user_attrs=user_attrs,
-            system_attrs={FIXED_PARAMS_ATTR: dict(params)},
-        )
-        try:
-            self._storage.create_new_trial(self._study_id, template, claim=claim)
-        except ClaimTaken:
-            return
+        enqueue(self, params, user_attrs, skip_if_exists)
 
     def add_trial(self, trial: FrozenTrial) -> None:
         """Add a finished trial from elsewhere (e.g. an earlier study), after checking it."""
-        if not trial.state.is_finished():
-            raise ValueError(
-                f"trial.state={trial.state!r} must be COMPLETE, PRUNED or FAILED to add a trial"
-            )
-        for name, value in trial.params.items():
-            dist = trial.distributions.get(name)
-            if dist is None:
-                raise ValueError(f"parameter {name!r} has no distribution in the trial")
-            if not dist.contains(value):
-                raise ValueError(f"parameter {name!r}={value!r} is not {dist.describe()}")
-        if trial.state == TrialState.COMPLETE:
-            _, problem = check_values(list(trial.values or []) or None, len(self._directions))
-            if problem is not None:
-                raise ValueError(f"cannot add a COMPLETE trial: {problem}")
+        check_addable(trial, len(self._directions))
         self._storage.create_new_trial(self._study_id, trial)
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
