@@ -215,3 +215,33 @@ def test_log_ei_gradient_matches_finite_differences() -> None:
         fd = (log_ei_grad(gp, xs + e, best)[0] - log_ei_grad(gp, xs - e, best)[0]) / 2e-6
         assert np.allclose(grad[:, d], fd, rtol=1e-4, atol=1e-6)
     assert np.all(grad[:, 2] == 0.0)  # categorical inputs are not differentiated
+
+
+def test_batched_lbfgsb_runs_are_those_of_separate_runs() -> None:
+    from scipy.optimize import minimize
+
+    from trimtab.samplers._gp._batched import minimize_batched
+
+    centres = np.array([[0.2, 0.9, 0.5], [0.7, 0.1, 0.3], [1.4, -0.2, 0.6], [0.5, 0.5, 0.5]])
+
+    def f(x: np.ndarray, c: np.ndarray) -> tuple[float, np.ndarray]:
+        d = x - c
+        return float((d**2).sum() + np.sin(5 * x).sum()), 2 * d + 5 * np.cos(5 * x)
+
+    def batch(ids: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = [f(x, centres[i]) for i, x in zip(ids, xs, strict=True)]
+        return np.array([v for v, _ in out]), np.array([g for _, g in out])
+
+    x0s = np.random.default_rng(0).random((4, 3))
+    bounds = [(0.0, 1.0)] * 3
+    got = minimize_batched(batch, x0s, bounds)
+    for i in range(4):
+        alone = minimize(f, x0s[i], args=(centres[i],), jac=True, method="L-BFGS-B", bounds=bounds)
+        np.testing.assert_array_equal(got[i], alone.x)  # the same run, step for step
+    assert ((got >= 0.0) & (got <= 1.0)).all()
+
+    def broken(ids: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise FloatingPointError("boom")
+
+    with pytest.raises(FloatingPointError, match="boom"):
+        minimize_batched(broken, x0s, bounds)
