@@ -53,7 +53,7 @@ def _model(model: str, regression: bool, p: Mapping[str, Any]) -> Any:
             max_leaf_nodes=p["max_leaf_nodes"],
             min_samples_leaf=p["min_samples_leaf"],
             l2_regularization=p["l2_regularization"],
-            max_iter=50,
+            max_iter=25,
             early_stopping=False,
             random_state=0,
         )
@@ -99,7 +99,7 @@ SPACES: dict[str, dict[str, BaseDistribution]] = {
         "learning_rate_init": FloatDistribution(1e-4, 1e-1, log=True),
     },
     "rf": {
-        "n_estimators": IntDistribution(10, 100, log=True),
+        "n_estimators": IntDistribution(10, 50, log=True),
         "max_depth": IntDistribution(2, 32, log=True),
         "max_features": FloatDistribution(0.1, 1.0),
         "min_samples_leaf": IntDistribution(1, 16, log=True),
