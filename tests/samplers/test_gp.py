@@ -220,7 +220,7 @@ def test_log_ei_gradient_matches_finite_differences() -> None:
 def test_batched_lbfgsb_runs_are_those_of_separate_runs() -> None:
     from scipy.optimize import minimize
 
-    from trimtab.samplers._gp._batched import minimize_batched
+    from trimtab.samplers._gp._batched import minimize_batched, one_by_one
 
     centres = np.array([[0.2, 0.9, 0.5], [0.7, 0.1, 0.3], [1.4, -0.2, 0.6], [0.5, 0.5, 0.5]])
 
@@ -235,6 +235,8 @@ def test_batched_lbfgsb_runs_are_those_of_separate_runs() -> None:
     x0s = np.random.default_rng(0).random((4, 3))
     bounds = [(0.0, 1.0)] * 3
     got = minimize_batched(batch, x0s, bounds)
+    # the fallback without greenlet: the same runs one after another
+    np.testing.assert_array_equal(one_by_one(batch, x0s, bounds), got)
     for i in range(4):
         alone = minimize(f, x0s[i], args=(centres[i],), jac=True, method="L-BFGS-B", bounds=bounds)
         np.testing.assert_array_equal(got[i], alone.x)  # the same run, step for step

@@ -100,7 +100,7 @@ def maximize(
     if num.any():
         # each start by its own L-BFGS-B run (a joint run over all of them, their sum being
         # separable, shares one line search and one stopping test, and stopped most starts
-        # short of their maximum: median regret 85 vs 73 on Styblinski-Tang 8-d, 50 trials,
+        # short of their maximum: median regret 85 vs 79 on Styblinski-Tang 8-d, 50 trials,
         # 10 seeds), with the runs' evaluations made together
         def objective(ids: np.ndarray, xn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             xs = starts[ids].copy()  # categorical inputs stay those of each start
