@@ -1,0 +1,105 @@
+"""Compact markdown tables of a `benchmarks.run` output, as docs/benchmarks.md shows them.
+
+    python -m benchmarks.tables benchmarks/results/full/results.jsonl [--trials 50 100]
+
+One table of median simple regret per part (synthetic, mixed and conditional problems; real
+tasks), methods as columns with short names (tt. trimtab, op. Optuna, hy. Hyperopt), a mean
+rank row per part and over all problems, at each trial count asked for; then each method's
+median framework overhead per trial. The full report with interquartile ranges is the run's
+``report.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+from benchmarks.run import mean_ranks, references
+from trimtab.benchmarks import get_problem
+
+SHORT = {"trimtab.": "tt.", "optuna.": "op.", "hyperopt.": "hy."}
+
+
+def short(method: str) -> str:
+    for long, abbrev in SHORT.items():
+        if method.startswith(long):
+            return abbrev + method[len(long) :]
+    return method
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """The runs of a ``results.jsonl`` log (one per line) or a ``results.json`` file."""
+    if path.suffix == ".jsonl":
+        runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    else:
+        runs = json.loads(path.read_text())["results"]
+    return [r for r in runs if r.get("values")]
+
+
+def tables(results: list[dict[str, Any]], trials: int, methods: list[str] | None = None) -> str:
+    methods = methods or list(dict.fromkeys(r["method"] for r in results))
+    problems = list(dict.fromkeys(r["problem"] for r in results))
+    refs = references(results)
+    parts = {
+        "synthetic": [p for p in problems if get_problem(p).kind != "real"],
+        "real": [p for p in problems if get_problem(p).kind == "real"],
+    }
+    lines: list[str] = []
+    all_ranks: dict[str, list[float]] = {m: [] for m in methods}
+    for n, (part, names) in enumerate(parts.items()):
+        if not names:
+            continue
+        table, ranks = mean_ranks(results, methods, names, refs, trials)
+        lines += [
+            f"| problem ({trials} trials) | " + " | ".join(short(m) for m in methods) + " |",
+            "|---|" + "---:|" * len(methods),
+        ]
+        for p in names:
+            cells = [f"{table[p][m][1]:.3g}" if m in table.get(p, {}) else "n/a" for m in methods]
+            lines.append(f"| {p} | " + " | ".join(cells) + " |")
+        for m in methods:
+            all_ranks[m] += ranks[m]
+        lines.append(
+            f"| mean rank ({part}) | "
+            + " | ".join(f"{statistics.mean(ranks[m]):.2f}" if ranks[m] else "n/a" for m in methods)
+            + " |"
+        )
+        if n == len(parts) - 1 and all(parts.values()):
+            lines.append(
+                "| mean rank (all) | "
+                + " | ".join(
+                    f"{statistics.mean(all_ranks[m]):.2f}" if all_ranks[m] else "n/a"
+                    for m in methods
+                )
+                + " |"
+            )
+        lines.append("")
+    over = []
+    for m in methods:
+        per = [r["overhead_per_trial"] for r in results if r["method"] == m]
+        if per:
+            over.append(f"{short(m)} {statistics.median(per) * 1e3:.3g}")
+    lines.append("Overhead per trial, whole run, median over runs (ms): " + ", ".join(over) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", type=Path, help="results.jsonl or results.json of a run")
+    parser.add_argument("--trials", type=int, nargs="+", default=None)
+    parser.add_argument("--methods", default=None, help="comma list, in column order")
+    args = parser.parse_args(argv)
+    results = load(args.results)
+    budget = min(r.get("budget", len(r["values"])) for r in results)
+    methods = args.methods.split(",") if args.methods else None
+    for t in args.trials or [budget]:
+        if not 1 <= t <= budget:
+            parser.error(f"--trials {t} must lie in [1, {budget}] (the runs' shortest length)")
+        print(tables(results, t, methods))
+
+
+if __name__ == "__main__":
+    main()
