@@ -186,6 +186,31 @@ def test_sql_reads_are_incremental(sql_url: str) -> None:
     assert all(a is b for a, b in zip(first, third[:5], strict=True))
 
 
+def test_sql_writers_of_one_trial_keep_each_others_changes(sql_url: str) -> None:
+    # Each storage stands for a process; on PostgreSQL each updates the rows it wrote last
+    # in one statement that applies only if nobody else wrote them since.
+    a, b = SQLStorage(sql_url), SQLStorage(sql_url)
+    sid = a.create_new_study(MIN, "s")
+    t = a.create_new_trial(sid)
+    a.update_trial(t.trial_id, params={"x": 1.0}, distributions={"x": FloatDistribution(0, 2)})
+    b.update_trial(t.trial_id, user_attrs={"by": "b"}, intermediate_values={0: 3.0})
+    a.update_trial(t.trial_id, user_attrs={"also": "a"}, intermediate_values={1: 2.0})
+    got = b.get_trial(t.trial_id)
+    assert got.params == {"x": 1.0}
+    assert got.user_attrs == {"by": "b", "also": "a"}
+    assert got.intermediate_values == {0: 3.0, 1: 2.0}
+    b.update_trial(t.trial_id, state=TrialState.PRUNED, values=[2.0])
+    with pytest.raises(UpdateFinishedTrialError, match="already PRUNED"):
+        a.update_trial(t.trial_id, state=TrialState.COMPLETE, values=[1.0])
+    done = a.get_all_trials(sid)
+    assert [(x.state, x.values) for x in done] == [(TrialState.PRUNED, (2.0,))]
+    # a trial this process wrote, deleted with its study by another: a clear error
+    u = a.create_new_trial(a.create_new_study(MIN, "gone"))
+    b.delete_study(b.get_study_id_from_name("gone"))
+    with pytest.raises(KeyError, match=f"trial_id={u.trial_id}"):
+        a.update_trial(u.trial_id, user_attrs={"k": 1})
+
+
 def test_sql_survives_reopening(sql_url: str) -> None:
     url = sql_url
     s = SQLStorage(url)

@@ -4,6 +4,7 @@ and the per-study change counter every write bumps first (see ``_storage``)."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import sqlite3
 import threading
@@ -15,12 +16,15 @@ import sqlalchemy as sa
 
 from trimtab.exceptions import StorageError, StudyNotFoundError
 from trimtab.storages._sql import _migrate
+from trimtab.storages._sql._pg import OneTrip
 from trimtab.storages._sql._reconnect import AT_COMMIT, reconnecting
 from trimtab.storages._sql._rows import RowCodec
 from trimtab.storages._sql._sqlite import configure_sqlite
 from trimtab.storages._sql._statements import Statements
 from trimtab.storages._sql._url import engine_url
 from trimtab.trial import FrozenTrial
+
+_MINE_MAX = 4096  # rows kept for one-round-trip updates (trials in flight in this process)
 
 
 class StudyCache:
@@ -84,6 +88,10 @@ class SQLConnection:
         except sa.exc.DBAPIError as exc:
             raise StorageError(f"storage={url!r} cannot be opened: {exc.orig}") from None
         self._q = Statements(self._engine.dialect.name)
+        # PostgreSQL: single-statement writes, and the rows this process wrote last (with
+        # their change numbers), for updating them without reading them first (see _pg)
+        self._one = OneTrip() if self._engine.dialect.name == "postgresql" else None
+        self._mine: collections.OrderedDict[int, dict[str, Any]] = collections.OrderedDict()
         self._lock = threading.RLock()
         self._caches: dict[int, StudyCache] = {}
         self._rows = RowCodec()
@@ -113,6 +121,21 @@ class SQLConnection:
         began, in a transaction or not)."""
         with self._write_lock, self._read_engine.connect() as conn:
             yield conn
+
+    def _remember(self, row: Mapping[str, Any] | sa.RowMapping) -> None:
+        """Keep a trial's row as this process wrote or started it (PostgreSQL only); a
+        finished trial is never written again."""
+        if self._one is None:
+            return
+        tid = int(row["trial_id"])
+        if row["state"] in ("COMPLETE", "PRUNED", "FAILED"):
+            self._mine.pop(tid, None)
+            return
+        with self._lock:
+            self._mine[tid] = dict(row)
+            self._mine.move_to_end(tid)
+            while len(self._mine) > _MINE_MAX:
+                self._mine.popitem(last=False)
 
     def remove_session(self) -> None:
         self._engine.dispose(close=False)

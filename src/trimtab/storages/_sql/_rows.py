@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -111,3 +111,70 @@ class RowCodec:
                 else t.datetime_complete.astimezone(_UTC).replace(tzinfo=None),
             )
         return row
+
+
+class TrialChanges:
+    """What one ``update_trial`` call changes, to be applied to the row as stored."""
+
+    __slots__ = (
+        "distributions",
+        "fail_reason",
+        "intermediate_values",
+        "params",
+        "state",
+        "system_attrs",
+        "user_attrs",
+        "values",
+    )
+
+    def __init__(
+        self,
+        state: TrialState | None,
+        values: Sequence[float] | None,
+        params: Mapping[str, Any] | None,
+        distributions: Mapping[str, BaseDistribution] | None,
+        intermediate_values: Mapping[int, float] | None,
+        user_attrs: Mapping[str, Any] | None,
+        system_attrs: Mapping[str, Any] | None,
+        fail_reason: Mapping[str, str] | None,
+    ) -> None:
+        self.state = state
+        self.values = values
+        self.params = params
+        self.distributions = distributions
+        self.intermediate_values = intermediate_values
+        self.user_attrs = user_attrs
+        self.system_attrs = system_attrs
+        self.fail_reason = fail_reason
+
+    def applied_to(self, old: Mapping[str, Any] | sa.RowMapping) -> tuple[dict[str, Any], bool]:
+        """The new column values, and whether the trial starts now (its heartbeat too)."""
+        new = dict(old)
+        starts = False
+        if self.state is not None:
+            new["state"] = self.state.name
+            if self.state.is_finished():
+                new["datetime_complete"] = now()
+            if old["state"] == "WAITING" and self.state == TrialState.RUNNING:
+                new["datetime_start"] = now()
+                starts = True
+        if self.values is not None:
+            new["values"] = dumps([encode_float(v) for v in self.values])
+        if self.params:
+            new["params"] = merge(old["params"], self.params)
+        if self.distributions:
+            new["distributions"] = merge(
+                old["distributions"], {k: d.to_json() for k, d in self.distributions.items()}
+            )
+        if self.intermediate_values:
+            new["intermediate_values"] = merge(
+                old["intermediate_values"],
+                {str(s): encode_float(v) for s, v in self.intermediate_values.items()},
+            )
+        if self.user_attrs:
+            new["user_attrs"] = merge(old["user_attrs"], self.user_attrs)
+        if self.system_attrs:
+            new["system_attrs"] = merge(old["system_attrs"], self.system_attrs)
+        if self.fail_reason is not None:
+            new["fail_reason"] = dumps(dict(self.fail_reason))
+        return new, starts

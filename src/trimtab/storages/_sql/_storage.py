@@ -8,6 +8,8 @@ numbers are handed out in commit order and a reader never skips a committed chan
 
 PostgreSQL is opened with psycopg 3 when the URL names no driver (see ``_url``); its
 statements lock rows (``FOR UPDATE``, ``SKIP LOCKED`` for handing out enqueued trials).
+There, creating a trial, updating one this process wrote last and starting a claimed run are
+each one statement, one round trip (see ``_pg``).
 
 SQLite runs in WAL mode with ``synchronous=NORMAL``: a killed process loses nothing it
 committed (a power cut may lose the last commits). WAL needs a local file system.
@@ -32,12 +34,12 @@ from trimtab.storages._base import (
     BaseStorage,
     ClaimTaken,
     check_json,
-    encode_float,
     stale_reason,
 )
 from trimtab.storages._sql._engine import SQLConnection, StudyCache
 from trimtab.storages._sql._reconnect import reconnecting
-from trimtab.storages._sql._rows import aware, dumps, merge, now
+from trimtab.storages._sql._rows import TrialChanges as _Changes
+from trimtab.storages._sql._rows import aware, dumps, now
 from trimtab.storages._sql._schema import claims, studies, trials
 from trimtab.trial import FrozenTrial, StudyDirection, StudySummary, TrialState
 from trimtab.trial._best import best_single
@@ -190,6 +192,8 @@ class SQLStorage(SQLConnection, BaseStorage):
         self, study_id: int, template: FrozenTrial | None = None, *, claim: str | None = None
     ) -> FrozenTrial:
         row = self._rows.from_template(study_id, template)
+        if self._one is not None:
+            return self._create_one_trip(study_id, row, claim)
         try:
             with self._writing() as conn:
                 seq, n = self._bump(conn, study_id, new_trial=True)
@@ -201,6 +205,28 @@ class SQLStorage(SQLConnection, BaseStorage):
             if claim is None:
                 raise
             raise ClaimTaken(claim) from None
+        return self._rows.frozen(row)
+
+    def _create_one_trip(
+        self, study_id: int, row: dict[str, Any], claim: str | None
+    ) -> FrozenTrial:
+        assert self._one is not None
+        params = dict(row)
+        if claim is not None:
+            params.update(key=claim, now=now())
+        try:
+            with self._reading() as conn:  # autocommit: the statement is the transaction
+                found = conn.execute(
+                    self._one.create if claim is None else self._one.create_claimed, params
+                ).first()
+        except sa.exc.IntegrityError:
+            if claim is None:
+                raise
+            raise ClaimTaken(claim) from None
+        if found is None:
+            raise StudyNotFoundError(f"no study with study_id={study_id}")
+        row.update(trial_id=int(found[0]), number=int(found[1]), seq=int(found[2]))
+        self._remember(row)
         return self._rows.frozen(row)
 
     @reconnecting
@@ -215,6 +241,7 @@ class SQLStorage(SQLConnection, BaseStorage):
             seq, _ = self._bump(conn, study_id)
             conn.execute(self._q.start_waiting, {"tid": trial_id, "seq": seq, "now": now()})
             row = conn.execute(self._q.select_one, {"tid": trial_id}).one()
+        self._remember(row._mapping)
         return self._rows.frozen(row._mapping)
 
     @reconnecting
@@ -235,47 +262,46 @@ class SQLStorage(SQLConnection, BaseStorage):
             check_json("user attribute", k, v)
         for k, v in (system_attrs or {}).items():
             check_json("system attribute", k, v)
+        changes = _Changes(
+            state,
+            values,
+            params,
+            distributions,
+            intermediate_values,
+            user_attrs,
+            system_attrs,
+            fail_reason,
+        )
+        mine = self._mine.get(trial_id) if self._one is not None else None
+        if mine is not None:  # one round trip, if nobody else wrote the row since
+            new, beat = changes.applied_to(mine)
+            with self._reading() as conn:  # autocommit: the statement is the transaction
+                seq = conn.execute(
+                    self._one.update,  # type: ignore[union-attr]
+                    {**new, "old_seq": mine["seq"], "beat": beat},
+                ).scalar()
+            if seq is not None:
+                new["seq"] = int(seq)
+                self._remember(new)
+                return self._rows.frozen(new)
         with self._writing() as conn:
             found = conn.execute(self._q.select_for_update, {"tid": trial_id}).first()
             if found is None:
                 raise KeyError(f"no trial with trial_id={trial_id}")
             old = found._mapping
             if old["state"] in _FINISHED:
+                self._mine.pop(trial_id, None)
                 raise UpdateFinishedTrialError(
                     f"trial {old['number']} is already {old['state']}; a finished trial "
                     "cannot be changed"
                 )
             seq, _ = self._bump(conn, old["study_id"])
-            new = dict(old)
+            new, beat = changes.applied_to(old)
             new["seq"] = seq
-            if state is not None:
-                new["state"] = state.name
-                if state.is_finished():
-                    new["datetime_complete"] = now()
-                if old["state"] == "WAITING" and state == TrialState.RUNNING:
-                    new["datetime_start"] = now()
-            if values is not None:
-                new["values"] = dumps([encode_float(v) for v in values])
-            if params:
-                new["params"] = merge(old["params"], params)
-            if distributions:
-                new["distributions"] = merge(
-                    old["distributions"], {k: d.to_json() for k, d in distributions.items()}
-                )
-            if intermediate_values:
-                new["intermediate_values"] = merge(
-                    old["intermediate_values"],
-                    {str(s): encode_float(v) for s, v in intermediate_values.items()},
-                )
-            if user_attrs:
-                new["user_attrs"] = merge(old["user_attrs"], user_attrs)
-            if system_attrs:
-                new["system_attrs"] = merge(old["system_attrs"], system_attrs)
-            if fail_reason is not None:
-                new["fail_reason"] = dumps(dict(fail_reason))
             conn.execute(self._q.update, new)
-            if old["state"] == "WAITING" and state == TrialState.RUNNING:
+            if beat:
                 conn.execute(self._q.beat, {"tid": trial_id})
+        self._remember(new)
         return self._rows.frozen(new)
 
     @reconnecting
@@ -318,7 +344,8 @@ class SQLStorage(SQLConnection, BaseStorage):
 
     @reconnecting
     def record_heartbeat(self, trial_id: int) -> bool:
-        with self._writing() as conn:
+        # one statement: on PostgreSQL in autocommit, without BEGIN and COMMIT round trips
+        with self._reading() if self._one is not None else self._writing() as conn:
             return bool(conn.execute(self._q.beat, {"tid": trial_id}).rowcount)
 
     @reconnecting
@@ -357,6 +384,18 @@ class SQLStorage(SQLConnection, BaseStorage):
 
     @reconnecting
     def claim_start(self, study_id: int, key: str, trial_id: int) -> bool:
+        if self._one is not None:
+            try:
+                with self._reading() as conn:  # autocommit: the statement is the transaction
+                    row = conn.execute(
+                        self._one.claim_start,
+                        {"study_id": study_id, "key": key, "trial_id": trial_id, "now": now()},
+                    ).first()
+            except sa.exc.IntegrityError:
+                return False
+            if row is not None:
+                self._remember(row._mapping)
+            return True
         try:
             with self._writing() as conn:
                 seq, _ = self._bump(conn, study_id)
