@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -60,3 +61,47 @@ def test_workers_ride_out_killed_connections(postgres_url: str) -> None:
         (t.number, t.state, t.fail_reason) for t in trials if t.state != TrialState.COMPLETE
     ]
     study.storage.remove_session()
+
+
+def test_a_write_the_database_aborts_in_a_deadlock_is_run_again(postgres_url: str) -> None:
+    # Another transaction holds the trial's row and then wants the study's row, which
+    # claim_start holds while it waits for the trial's: PostgreSQL aborts claim_start (it
+    # waited first), and the storage runs it again once the other has committed.
+    engine = sa.create_engine(engine_url(postgres_url), poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        name = conn.execute(sa.text("SELECT current_database()")).scalar_one()
+        conn.execute(sa.text(f"ALTER DATABASE \"{name}\" SET deadlock_timeout = '100ms'"))
+        conn.commit()
+    store = SQLStorage(postgres_url)
+    sid = store.create_new_study([trimtab.StudyDirection.MINIMIZE], "s")
+    trial = store.create_new_trial(sid)
+    result: list[object] = []
+    try:
+        with engine.connect() as other:
+            other.execute(
+                sa.text("SELECT 1 FROM trials WHERE trial_id = :t FOR UPDATE"),
+                {"t": trial.trial_id},
+            )
+            worker = threading.Thread(
+                target=lambda: result.append(store.claim_start(sid, "run", trial.trial_id))
+            )
+            worker.start()
+            waiting = sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            deadline = time.monotonic() + 30
+            while other.execute(waiting).scalar_one() == 0:
+                assert time.monotonic() < deadline, "claim_start never waited for the lock"
+                time.sleep(0.01)
+            other.execute(
+                sa.text("UPDATE studies SET seq = seq + 1 WHERE study_id = :s"), {"s": sid}
+            )
+            other.commit()
+            worker.join(30)
+    finally:
+        engine.dispose()
+    assert result == [True]
+    assert store.get_claims(sid) == {"run"}
+    assert store.claim_start(sid, "run", trial.trial_id) is False
+    store._engine.dispose()

@@ -12,6 +12,11 @@ the connection before answering (a crash or network cut in that instant): the wr
 applied twice (e.g. a second trial, which heartbeats later fail as lost). Such retries are
 logged as possibly applied.
 
+A transaction PostgreSQL aborted to break a deadlock (or a serialization failure) was rolled
+back whole, so it is run again the same way. Writers of one study lock its row and a trial's
+row, not always in the same order (``_pg``): two such transactions meeting in opposite order
+are rare, and one of them is then retried after the other commits.
+
 There is no ``pool_pre_ping``: it would cost a round trip on every call, and the first
 statement on a dead connection fails just as cheaply and triggers the same reconnect.
 """
@@ -34,9 +39,16 @@ ATTEMPTS = 6
 AT_COMMIT = "_trimtab_at_commit"
 
 
+_ABORTED = ("40P01", "40001")  # SQLSTATE: deadlock detected, serialization failure
+
+
 def retriable(exc: BaseException, opening: bool = False) -> bool:
     if not isinstance(exc, sa.exc.DBAPIError):
         return False
+    # psycopg 3 names the SQLSTATE ``sqlstate``, psycopg2 ``pgcode``
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if state in _ABORTED:
+        return True
     # a connection lost during its first statements (SQLAlchemy's own set-up queries) is
     # not flagged as invalidated; opening the storage is safe to repeat anyway
     return exc.connection_invalidated or (opening and isinstance(exc, sa.exc.OperationalError))
@@ -54,6 +66,16 @@ def reconnecting(method: F, opening: bool = False) -> F:
             except sa.exc.DBAPIError as exc:
                 if not retriable(exc, opening) or attempt == ATTEMPTS - 1:
                     raise
+                if not exc.connection_invalidated and not opening:
+                    _logger.info(
+                        "the database aborted %s (%s); running it again (attempt %d of %d)",
+                        method.__name__,
+                        str(exc.orig).strip().splitlines()[0] if exc.orig else exc,
+                        attempt + 2,
+                        ATTEMPTS,
+                    )
+                    time.sleep(0.01 * 2**attempt)
+                    continue
                 _logger.warning(
                     "lost the database connection in %s%s (%s); reconnecting (attempt %d of %d)",
                     method.__name__,
