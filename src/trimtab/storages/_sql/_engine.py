@@ -92,6 +92,7 @@ class SQLConnection:
         # their change numbers), for updating them without reading them first (see _pg)
         self._one = OneTrip() if self._engine.dialect.name == "postgresql" else None
         self._mine: collections.OrderedDict[int, dict[str, Any]] = collections.OrderedDict()
+        self._mine_lock = threading.Lock()  # not _lock: that one is held through reads
         self._lock = threading.RLock()
         self._caches: dict[int, StudyCache] = {}
         self._rows = RowCodec()
@@ -128,10 +129,10 @@ class SQLConnection:
         if self._one is None:
             return
         tid = int(row["trial_id"])
-        if row["state"] in ("COMPLETE", "PRUNED", "FAILED"):
-            self._mine.pop(tid, None)
-            return
-        with self._lock:
+        with self._mine_lock:
+            if row["state"] in ("COMPLETE", "PRUNED", "FAILED"):
+                self._mine.pop(tid, None)
+                return
             self._mine[tid] = dict(row)
             self._mine.move_to_end(tid)
             while len(self._mine) > _MINE_MAX:
