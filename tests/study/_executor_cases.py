@@ -5,6 +5,7 @@ The objectives run in the clusters' worker processes, which import this module b
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import time
@@ -149,3 +150,23 @@ def check_queued_trials_given_back_on_stop(executor: Executor, storage: str | No
     trials = study.trials
     assert [t.number for t in trials] == [0, 1, 2, 3, 4]  # the given-back trials ran
     assert all(t.state == TrialState.COMPLETE for t in trials)
+
+
+def timed(trial: trimtab.Trial) -> float:
+    x = trial.suggest_float("x", 0, 1)
+    t0 = time.time()
+    time.sleep(0.15)
+    trial.set_user_attr("span", [t0, time.time()])
+    return x
+
+
+def check_n_workers_below_the_cluster_runs_one_at_a_time(executor: Executor) -> None:
+    """``n_workers=1`` on a cluster of 2 slots: by default nothing is queued (a free slot
+    would start it at once), so no two trials ever run at the same time."""
+    assert executor.n_workers == 1 and executor.slots() == 2
+    assert executor.capacity() == 1 and executor.lookahead() == 0
+    study = trimtab.create_study()
+    study.optimize(timed, n_trials=5, executor=executor)
+    spans = sorted(t.user_attrs["span"] for t in study.trials)
+    assert len(spans) == 5
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))  # no overlap

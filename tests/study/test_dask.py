@@ -65,6 +65,13 @@ def test_capacity_is_the_cluster_threads_or_n_workers(executor: DaskExecutor) ->
     assert DaskExecutor(executor.client, n_workers=3).capacity() == 3
 
 
+def test_n_workers_below_the_cluster_threads_is_respected(executor: DaskExecutor) -> None:
+    executor.client.wait_for_workers(2, timeout=60)
+    cases.check_n_workers_below_the_cluster_runs_one_at_a_time(
+        DaskExecutor(executor.client, n_workers=1)
+    )
+
+
 def test_queued_trials_not_started_go_back_to_waiting_on_stop(
     executor: DaskExecutor, url: Any
 ) -> None:

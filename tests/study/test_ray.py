@@ -62,9 +62,15 @@ def test_capacity_is_the_runtime_cpus_or_n_workers(executor: RayExecutor) -> Non
     assert executor.capacity() == 2
     assert RayExecutor(n_workers=5).capacity() == 5
     assert executor.lookahead() == 2 and RayExecutor(n_workers=8).lookahead() == 8
+    assert RayExecutor(n_workers=1).lookahead() == 0  # below the 2 CPUs: nothing queued
+    assert RayExecutor(n_workers=1, prefetch=2).lookahead() == 2
     assert RayExecutor(prefetch=0).lookahead() == 0
     with pytest.raises(ValueError, match="prefetch=-1"):
         RayExecutor(prefetch=-1)
+
+
+def test_n_workers_below_the_runtime_cpus_is_respected(executor: RayExecutor) -> None:
+    cases.check_n_workers_below_the_cluster_runs_one_at_a_time(RayExecutor(n_workers=1))
 
 
 def test_queued_trials_not_started_go_back_to_waiting_on_stop(

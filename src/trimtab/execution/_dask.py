@@ -39,8 +39,10 @@ class DaskExecutor(Executor):
             machine reaches the scheduler from.
         prefetch: trials asked and submitted beyond the ``n_workers`` running, queued by
             the scheduler, so a worker that finishes a trial starts the next without waiting
-            for the driver; default ``n_workers`` (one queued per worker), 0 for none. See
-            ``Study.optimize`` for what a queued trial looks like.
+            for the driver; default ``n_workers`` (one queued per worker), 0 for none, and
+            none by default when ``n_workers`` is below the cluster's worker threads (a free
+            thread would start a queued trial at once: more than ``n_workers`` would run).
+            See ``Study.optimize`` for what a queued trial looks like.
     """
 
     retries_lost_tasks = True
@@ -94,9 +96,7 @@ class DaskExecutor(Executor):
                 self._client = distributed.Client(self._cluster)
             self._opened = True
 
-    def capacity(self) -> int:
-        if self.n_workers is not None:
-            return self.n_workers
+    def slots(self) -> int:
         return max(1, int(sum(self.client.nthreads().values())))
 
     def driver_host(self) -> str:

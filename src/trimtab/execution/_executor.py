@@ -33,10 +33,17 @@ class Executor(abc.ABC):
     def start(self) -> None:
         """Connect to the cluster, or start a local one; does nothing if already started."""
 
+    n_workers: int | None = None
+    """Tasks to run at once; None: as many as the cluster has slots."""
+
     @abc.abstractmethod
+    def slots(self) -> int:
+        """How many tasks the cluster runs at once (its CPUs or worker threads)."""
+
     def capacity(self) -> int:
-        """How many tasks should run at once (the executor's ``n_workers``, else the
-        cluster's worker slots)."""
+        """How many tasks should run at once: the executor's ``n_workers``, else the
+        cluster's ``slots()``."""
+        return self.n_workers if self.n_workers is not None else self.slots()
 
     @abc.abstractmethod
     def driver_host(self) -> str:
@@ -47,9 +54,13 @@ class Executor(abc.ABC):
         that a worker that finishes one starts the next at once instead of waiting for the
         caller to submit it: the executor's ``prefetch``, else ``capacity()`` (one queued
         task per worker slot: a Dask scheduler hands a worker its next task only if it holds
-        one already)."""
+        one already). By default none when ``n_workers`` is below the cluster's slots: a
+        cluster with free slots would start queued tasks at once, running more than
+        ``n_workers`` trials."""
         if self.prefetch is not None:
             return self.prefetch
+        if self.n_workers is not None and self.n_workers < self.slots():
+            return 0
         return self.capacity()
 
     @abc.abstractmethod

@@ -39,7 +39,9 @@ class RayExecutor(Executor):
         init_kwargs: more arguments for ``ray.init`` (e.g. ``runtime_env``).
         prefetch: trials asked and submitted beyond the ``n_workers`` running, queued in
             Ray, so a worker that finishes a trial starts the next without waiting for the
-            driver; default ``n_workers`` (one queued per worker), 0 for none. See
+            driver; default ``n_workers`` (one queued per worker), 0 for none, and none by
+            default when ``n_workers`` is below the cluster's slots (a free CPU would start a
+            queued trial at once: more than ``n_workers`` would run). See
             ``Study.optimize`` for what a queued trial looks like.
     """
 
@@ -78,9 +80,7 @@ class RayExecutor(Executor):
                 ray.init(address=self.address, **self._init_kwargs)
                 self._started = True
 
-    def capacity(self) -> int:
-        if self.n_workers is not None:
-            return self.n_workers
+    def slots(self) -> int:
         cpus = float(_ray().cluster_resources().get("CPU", 1.0))
         return max(1, int(cpus // self.num_cpus) if self.num_cpus > 0 else int(cpus))
 
