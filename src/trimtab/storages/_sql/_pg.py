@@ -14,9 +14,10 @@ each of these statements is a whole transaction in one round trip:
   transaction that reads the row first;
 - ``claim_start``: bump, record the claim, restart the trial's clock and heartbeat.
 
-Locks are taken in the same order as the multi-statement transactions (trial row before
-study row in ``update``, study row first elsewhere), and the study-row lock is held to the
-end of the statement, so change numbers are still handed out in commit order.
+Locks are taken in the same order as the multi-statement transactions they replace (trial
+row before study row in ``update``, study row first elsewhere; a deadlock between the two
+orders is aborted by PostgreSQL and run again, see ``_reconnect``), and the study-row lock is
+held to the end of the statement, so change numbers are still handed out in commit order.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from collections.abc import Mapping, Sequence
@@ -113,39 +114,18 @@ class RowCodec:
         return row
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class TrialChanges:
     """What one ``update_trial`` call changes, to be applied to the row as stored."""
 
-    __slots__ = (
-        "distributions",
-        "fail_reason",
-        "intermediate_values",
-        "params",
-        "state",
-        "system_attrs",
-        "user_attrs",
-        "values",
-    )
-
-    def __init__(
-        self,
-        state: TrialState | None,
-        values: Sequence[float] | None,
-        params: Mapping[str, Any] | None,
-        distributions: Mapping[str, BaseDistribution] | None,
-        intermediate_values: Mapping[int, float] | None,
-        user_attrs: Mapping[str, Any] | None,
-        system_attrs: Mapping[str, Any] | None,
-        fail_reason: Mapping[str, str] | None,
-    ) -> None:
-        self.state = state
-        self.values = values
-        self.params = params
-        self.distributions = distributions
-        self.intermediate_values = intermediate_values
-        self.user_attrs = user_attrs
-        self.system_attrs = system_attrs
-        self.fail_reason = fail_reason
+    state: TrialState | None
+    values: Sequence[float] | None
+    params: Mapping[str, Any] | None
+    distributions: Mapping[str, BaseDistribution] | None
+    intermediate_values: Mapping[int, float] | None
+    user_attrs: Mapping[str, Any] | None
+    system_attrs: Mapping[str, Any] | None
+    fail_reason: Mapping[str, str] | None
 
     def applied_to(self, old: Mapping[str, Any] | sa.RowMapping) -> tuple[dict[str, Any], bool]:
         """The new column values, and whether the trial starts now (its heartbeat too)."""

@@ -263,14 +263,14 @@ class SQLStorage(SQLConnection, BaseStorage):
         for k, v in (system_attrs or {}).items():
             check_json("system attribute", k, v)
         changes = _Changes(
-            state,
-            values,
-            params,
-            distributions,
-            intermediate_values,
-            user_attrs,
-            system_attrs,
-            fail_reason,
+            state=state,
+            values=values,
+            params=params,
+            distributions=distributions,
+            intermediate_values=intermediate_values,
+            user_attrs=user_attrs,
+            system_attrs=system_attrs,
+            fail_reason=fail_reason,
         )
         mine = self._mine.get(trial_id) if self._one is not None else None
         if mine is not None:  # one round trip, if nobody else wrote the row since
@@ -290,7 +290,7 @@ class SQLStorage(SQLConnection, BaseStorage):
                 raise KeyError(f"no trial with trial_id={trial_id}")
             old = found._mapping
             if old["state"] in _FINISHED:
-                self._mine.pop(trial_id, None)
+                self._remember(old)  # forgets it
                 raise UpdateFinishedTrialError(
                     f"trial {old['number']} is already {old['state']}; a finished trial "
                     "cannot be changed"
