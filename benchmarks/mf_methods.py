@@ -85,7 +85,6 @@ def _trimtab(sampler: str, pruner: str) -> Factory:
             "none": pruners.NopPruner,
             "asha": lambda: pruners.SuccessiveHalvingPruner(1, ETA, max_resource=max_epochs),
             "hyperband": lambda: pruners.HyperbandPruner(1, max_epochs, ETA),
-            "lc": lambda: pruners.LearningCurvePruner(max_epochs, best_possible=0.0),
         }[pruner]()
         study = trimtab.create_study(sampler=s, pruner=p)
         return _StudyMethod(study, space, trimtab.TrialState.PRUNED)
@@ -257,8 +256,6 @@ METHODS: dict[str, Factory] = {
     "trimtab.bohb-reached+asha": _trimtab("bohb-reached", "asha"),
     "trimtab.tpe+asha": _trimtab("tpe", "asha"),
     "trimtab.tpe+hyperband": _trimtab("tpe", "hyperband"),
-    "trimtab.lc": _trimtab("random", "lc"),
-    "trimtab.tpe+lc": _trimtab("tpe", "lc"),
     "optuna.sha": _optuna("random", "sha"),
     "optuna.hyperband": _optuna("random", "hyperband"),
     "optuna.tpe+sha": _optuna("tpe", "sha"),

@@ -1,4 +1,4 @@
-"""Learning-curve pruning, first look: pruners on a fixed sequence of random configurations.
+"""Pruners on a fixed sequence of random configurations: epochs saved against the best kept.
 
 On the replayed MLP-on-digits surrogate (``mlp_digits_surrogate``, 27 epochs), random search
 with the same seed proposes the same configurations whatever the pruner (its draws depend on
@@ -21,9 +21,10 @@ import trimtab
 from trimtab.benchmarks import get_multifidelity_problem
 from trimtab.pruners import (
     BasePruner,
-    LearningCurvePruner,
+    HyperbandPruner,
     MedianPruner,
     NopPruner,
+    PercentilePruner,
     SuccessiveHalvingPruner,
 )
 from trimtab.samplers import RandomSampler
@@ -31,14 +32,19 @@ from trimtab.samplers import RandomSampler
 PRUNERS: dict[str, Callable[[], BasePruner]] = {
     "no pruning": NopPruner,
     "MedianPruner()": MedianPruner,
+    "MedianPruner(n_warmup_steps=5)": lambda: MedianPruner(n_warmup_steps=5),
+    "PercentilePruner(75)": lambda: PercentilePruner(75.0),
+    "PercentilePruner(90)": lambda: PercentilePruner(90.0),
     "SuccessiveHalvingPruner(1, 3, max_resource=27)": lambda: SuccessiveHalvingPruner(
         1, 3, max_resource=27
     ),
-    "LearningCurvePruner(27)": lambda: LearningCurvePruner(27),
-    "LearningCurvePruner(27, best_possible=0)": lambda: LearningCurvePruner(27, best_possible=0),
-    "LearningCurvePruner(27, best_possible=0, confidence=0.99)": lambda: LearningCurvePruner(
-        27, best_possible=0, confidence=0.99
+    "SuccessiveHalvingPruner(1, 2, max_resource=27)": lambda: SuccessiveHalvingPruner(
+        1, 2, max_resource=27
     ),
+    "SuccessiveHalvingPruner(3, 3, max_resource=27)": lambda: SuccessiveHalvingPruner(
+        3, 3, max_resource=27
+    ),
+    "HyperbandPruner(1, 27, 3)": lambda: HyperbandPruner(1, 27, 3),
 }
 
 

@@ -7,7 +7,6 @@ from stored reports only, so it holds across processes and machines.
 
 from trimtab.pruners._base import BasePruner, NopPruner
 from trimtab.pruners._hyperband import HyperbandPruner
-from trimtab.pruners._learning_curve import LearningCurvePruner
 from trimtab.pruners._patient import PatientPruner
 from trimtab.pruners._percentile import MedianPruner, PercentilePruner
 from trimtab.pruners._successive_halving import SuccessiveHalvingPruner
@@ -16,7 +15,6 @@ from trimtab.pruners._threshold import ThresholdPruner
 __all__ = [
     "BasePruner",
     "HyperbandPruner",
-    "LearningCurvePruner",
     "MedianPruner",
     "NopPruner",
     "PatientPruner",
