@@ -220,6 +220,50 @@ def _bracket_study(pruner: trimtab.pruners.BasePruner, n: int) -> trimtab.Study:
     return study
 
 
+def _proposals_after(history: list[tuple[float, TrialState, dict[int, float]]]) -> list[float]:
+    """30 proposals of x in [0, 1] after ``history`` (x, state, reports), each told FAILED
+    so that it changes nothing the next one sees."""
+    study = trimtab.create_study(sampler=TPESampler(seed=1))
+    for x, state, reports in history:
+        study.enqueue_trial({"x": x})
+        trial = study.ask()
+        assert trial.suggest_float("x", 0.0, 1.0) == x
+        for step, value in reports.items():
+            trial.report(value, step)
+        if state == TrialState.COMPLETE:
+            study.tell(trial, reports[max(reports)])
+        else:
+            study.tell(trial, state=state)
+    out = []
+    for _ in range(30):
+        trial = study.ask()
+        out.append(trial.suggest_float("x", 0.0, 1.0))
+        study.tell(trial, state=TrialState.FAILED)
+    return out
+
+
+def test_trials_stopped_early_are_modelled_by_how_far_they_got() -> None:
+    # under ASHA few trials complete: pruned ones count towards the start and are ranked by
+    # the last step they reported, so TPE models from them instead of staying random
+    history = []
+    for i in range(12):
+        x = i / 11
+        far = abs(x - 0.8) < 0.1  # only these went on to step 3
+        reports = {1: 0.5, 3: 0.4} if far else {1: 0.5}
+        history.append((x, TrialState.PRUNED, reports))
+    xs = _proposals_after(history)
+    assert sum(abs(x - 0.8) < 0.15 for x in xs) >= 20  # random search: about 9 of 30
+
+
+def test_a_pruned_trial_never_outranks_a_complete_one() -> None:
+    # pruned trials near 0.8 reported far lower values than any final value, yet the good
+    # group is made of the complete trials near 0.2
+    history = [(0.15 + 0.01 * i, TrialState.COMPLETE, {5: 1.0 + i}) for i in range(10)]
+    history += [(0.75 + 0.01 * i, TrialState.PRUNED, {5: -100.0}) for i in range(10)]
+    xs = _proposals_after(history)
+    assert statistics.median(xs) < 0.4
+
+
 def test_with_hyperband_tpe_learns_from_the_same_bracket_only() -> None:
     hyperband = trimtab.pruners.HyperbandPruner(1, 9, 3)
     late = [t for t in _bracket_study(hyperband, 120).trials if t.number >= 60]

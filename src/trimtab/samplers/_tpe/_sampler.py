@@ -4,12 +4,17 @@ Hyper-Parameter Optimization", NeurIPS 2011), with the modern choices of Watanab
 Better Empirical Performance" (arXiv 2304.11127, 2023):
 
 - multivariate kernels over the parameters that every finished trial shares;
-- the top ``gamma(n) = min(ceil(0.1 n), 25)`` complete trials form the "good" group l(x), the
-  rest (and pruned trials, and with ``constant_liar`` running ones) the "bad" group g(x);
+- the top ``gamma(n) = min(ceil(0.1 n), 25)`` of the ``n`` ranked trials form the "good" group
+  l(x), the rest (and with ``constant_liar`` running ones) the "bad" group g(x). Ranked are
+  the COMPLETE trials by value, then (one objective) the trials stopped early, PRUNED or
+  PAUSED, by the last step they reported (later first) and their value there: under ASHA
+  few trials complete, and those that went furthest are the best evidence there is (the
+  order Optuna's TPE gives pruned trials). Both count towards ``n_startup_trials``;
 - the good observations are weighted by their improvement over the split, ``y* - y_i``
   (``y*`` the best value of the bad group), and the prior by the mean of those weights: the
   "EI" weighting of Watanabe's study, which pulls l(x) towards the best observations
-  (uniform weights for several objectives, where there is no scalar improvement);
+  (uniform weights for several objectives, where there is no scalar improvement, and when
+  the good group holds a trial stopped early, whose value is not a final one);
 - adaptive Parzen estimators (see ``_parzen``): per-kernel widths from the gaps to the
   neighbouring observations, clipped below at ``max(0.01, (n + 2) ** -2)``; a prior
   component; integer and stepped parameters as probabilities of their values;
@@ -48,6 +53,17 @@ from trimtab.trial._frozen import proposed_params
 
 if TYPE_CHECKING:
     from trimtab.study import Study
+
+
+def _reached_key(loss: Callable[[float], float]) -> Callable[[FrozenTrial], tuple[int, float, int]]:
+    """Sort key of trials stopped early: the last step reported (later first), then the
+    value reported there (``loss``: smaller is better), then the number."""
+
+    def key(t: FrozenTrial) -> tuple[int, float, int]:
+        step = max(t.intermediate_values)
+        return (-step, loss(t.intermediate_values[step]), t.number)
+
+    return key
 
 
 def default_gamma(n: int) -> int:
@@ -152,10 +168,21 @@ class TPESampler(BaseSampler):
         history = study.pruner.comparable_trials(study, trial.number, study.get_trials(states))
         usable = self._usable(study, trial, space, relative, history)
         complete = [t for t in usable if t.state == TrialState.COMPLETE]
-        if len(complete) < max(self._n_startup, 2):
+        stopped: list[FrozenTrial] = []  # stopped early with reports: ranked after the complete
+        if len(study.directions) == 1:
+            stopped = [
+                t
+                for t in usable
+                if t.state in (TrialState.PRUNED, TrialState.PAUSED) and t.intermediate_values
+            ]
+        if len(complete) + len(stopped) < max(self._n_startup, 2):
             return None
+        ranked_ids = {t.number for t in complete} | {t.number for t in stopped}
         below, above, weights = self._split(
-            study.directions, complete, [t for t in usable if t.state != TrialState.COMPLETE]
+            study.directions,
+            complete,
+            stopped,
+            [t for t in usable if t.number not in ranked_ids],
         )
         return self._pick(study, trial, space, relative, below, above, below_weights=weights)
 
@@ -232,18 +259,32 @@ class TPESampler(BaseSampler):
         self,
         directions: Sequence[StudyDirection],
         complete: list[FrozenTrial],
+        stopped: list[FrozenTrial],
         others: list[FrozenTrial],
     ) -> tuple[list[FrozenTrial], list[FrozenTrial], np.ndarray | None]:
-        """The good and the bad trials, and the good ones' weights (``None``: uniform)."""
-        n_below = max(1, min(self._gamma(len(complete)), len(complete) - 1))
+        """The good and the bad trials, and the good ones' weights (``None``: uniform).
+
+        ``stopped`` (one objective only): trials stopped early (PRUNED, or PAUSED awaiting
+        promotion), ranked after every COMPLETE trial by the last step they reported (later
+        first), then their value there."""
+        ranked_n = len(complete) + len(stopped)
+        n_below = max(1, min(self._gamma(ranked_n), ranked_n - 1))
         weights = None
         if len(directions) == 1:
             sign = -1.0 if directions[0] == StudyDirection.MAXIMIZE else 1.0
-            ranked = sorted(complete, key=lambda t: (sign * (t.values or (math.inf,))[0], t.number))
-            losses = np.array([sign * (t.values or (math.inf,))[0] for t in ranked[: n_below + 1]])
-            gains = losses[-1] - losses[:-1]  # improvement over the best of the bad group
-            if np.isfinite(gains).all() and gains.max() > 0:
-                weights = np.maximum(gains, 1e-12 * gains.max())
+
+            def loss(v: float) -> float:
+                return math.inf if math.isnan(v) else sign * v
+
+            ranked = sorted(complete, key=lambda t: (loss((t.values or (math.nan,))[0]), t.number))
+            ranked += sorted(stopped, key=_reached_key(loss))
+            if n_below < len(complete):  # EI weights need comparable values: finals only
+                losses = np.array(
+                    [loss((t.values or (math.nan,))[0]) for t in ranked[: n_below + 1]]
+                )
+                gains = losses[-1] - losses[:-1]  # improvement over the best of the bad group
+                if np.isfinite(gains).all() and gains.max() > 0:
+                    weights = np.maximum(gains, 1e-12 * gains.max())
         else:  # several objectives: peel Pareto fronts
             ranked, rest = [], list(complete)
             while rest and len(ranked) < n_below:
@@ -251,7 +292,7 @@ class TPESampler(BaseSampler):
                 ranked += front
                 numbers = {t.number for t in front}
                 rest = [t for t in rest if t.number not in numbers]
-            ranked += rest
+            ranked += rest + stopped
         return ranked[:n_below], ranked[n_below:] + others, weights
 
     def _observe(
