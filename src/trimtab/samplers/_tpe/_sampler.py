@@ -292,7 +292,7 @@ class TPESampler(BaseSampler):
                 ranked += front
                 numbers = {t.number for t in front}
                 rest = [t for t in rest if t.number not in numbers]
-            ranked += rest + stopped
+            ranked += rest  # (stopped is empty: several objectives have no step order)
         return ranked[:n_below], ranked[n_below:] + others, weights
 
     def _observe(
