@@ -34,9 +34,9 @@ from trimtab.storages._base import (
     BaseStorage,
     ClaimTaken,
     check_json,
-    stale_reason,
 )
-from trimtab.storages._sql._engine import SQLConnection, StudyCache
+from trimtab.storages._sql._coordination import SQLCoordination
+from trimtab.storages._sql._engine import StudyCache
 from trimtab.storages._sql._reconnect import reconnecting
 from trimtab.storages._sql._rows import TrialChanges as _Changes
 from trimtab.storages._sql._rows import aware, dumps, now
@@ -47,7 +47,7 @@ from trimtab.trial._best import best_single
 _FINISHED = ("COMPLETE", "PRUNED", "FAILED")
 
 
-class SQLStorage(SQLConnection, BaseStorage):
+class SQLStorage(SQLCoordination, BaseStorage):
     """Studies in a SQL database, e.g. ``SQLStorage("sqlite:///runs.db")``."""
 
     # ---- studies -------------------------------------------------------------------------
@@ -339,83 +339,3 @@ class SQLStorage(SQLConnection, BaseStorage):
             if states is None:
                 return [t for t in cached if t is not None]
             return [t for t in cached if t is not None and t.state in states]
-
-    # ---- heartbeats ----------------------------------------------------------------------
-
-    @reconnecting
-    def record_heartbeat(self, trial_id: int) -> bool:
-        # one statement: on PostgreSQL in autocommit, without BEGIN and COMMIT round trips
-        with self._reading() if self._one is not None else self._writing() as conn:
-            return bool(conn.execute(self._q.beat, {"tid": trial_id}).rowcount)
-
-    @reconnecting
-    def fail_stale_trials(self, study_id: int, timeout: float) -> list[FrozenTrial]:
-        timeout = float(timeout)
-        with self._reading() as conn:  # cheap check before taking the write lock
-            if (
-                conn.execute(self._q.any_stale, {"sid": study_id, "timeout": timeout}).first()
-                is None
-            ):
-                return []
-        failed = []
-        with self._writing() as conn:
-            seq, _ = self._bump(conn, study_id)  # serialises this with every writer of the study
-            stale = conn.execute(self._q.stale, {"sid": study_id, "timeout": timeout}).all()
-            for trial_id, age in stale:
-                reason = dumps(stale_reason(float(age), timeout))
-                conn.execute(
-                    self._q.fail_stale,
-                    {"tid": trial_id, "reason": reason, "now": now(), "seq": seq},
-                )
-                failed.append(conn.execute(self._q.select_one, {"tid": trial_id}).one())
-        return [self._rows.frozen(row._mapping) for row in failed]
-
-    # ---- claims --------------------------------------------------------------------------
-
-    @reconnecting
-    def claim(self, study_id: int, key: str) -> bool:
-        try:
-            with self._writing() as conn:
-                self._bump(conn, study_id)
-                conn.execute(self._q.claim, {"sid": study_id, "key": key, "now": now()})
-        except sa.exc.IntegrityError:
-            return False
-        return True
-
-    @reconnecting
-    def claim_start(self, study_id: int, key: str, trial_id: int) -> bool:
-        if self._one is not None:
-            try:
-                with self._reading() as conn:  # autocommit: the statement is the transaction
-                    row = conn.execute(
-                        self._one.claim_start,
-                        {"study_id": study_id, "key": key, "trial_id": trial_id, "now": now()},
-                    ).first()
-            except sa.exc.IntegrityError:
-                return False
-            if row is not None:
-                self._remember(row._mapping)
-            return True
-        try:
-            with self._writing() as conn:
-                seq, _ = self._bump(conn, study_id)
-                conn.execute(self._q.claim, {"sid": study_id, "key": key, "now": now()})
-                conn.execute(self._q.restart, {"tid": trial_id, "seq": seq, "now": now()})
-        except sa.exc.IntegrityError:
-            return False
-        return True
-
-    @reconnecting
-    def get_claims(self, study_id: int, prefix: str = "") -> set[str]:
-        with self._reading() as conn:
-            keys = (
-                conn.execute(
-                    sa.select(claims.c.key).where(
-                        (claims.c.study_id == study_id)
-                        & claims.c.key.startswith(prefix, autoescape=True)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        return set(keys)
