@@ -29,16 +29,18 @@ that trial PAUSED and never promoted from that rung.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trimtab.pruners._promotion import BUDGET_ATTR
+from trimtab.study._heartbeat import HeartbeatSettings, HeartbeatThread
+from trimtab.study._trial import Trial
 from trimtab.study._values import check_values
 from trimtab.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from trimtab.study._study import Study
-    from trimtab.study._trial import Trial
 
 MARKER = ".trimtab-study"
 """File in ``checkpoint_root`` naming the study it belongs to."""
@@ -96,6 +98,27 @@ def take_promotion(study: Study) -> FrozenTrial | None:
                 paused.trial_id, state=TrialState.RUNNING, system_attrs={BUDGET_ATTR: budget}
             )
     return None
+
+
+def resume_promoted(
+    study: Study,
+    root: Path,
+    beat: HeartbeatSettings | None,
+    fixed_distributions: Mapping[str, Any] | None,
+) -> Trial | None:
+    """The live handle of a promoted trial (``study.ask`` in the promotion form), beating
+    if the study has heartbeats; ``None`` if nothing is promoted."""
+    promoted = take_promotion(study)
+    if promoted is None:
+        return None
+    beating = None
+    if beat is not None:
+        beating = HeartbeatThread(study._storage, promoted.trial_id, promoted.number, beat.interval)
+    resumed = Trial(study, promoted, beating, resumed=True)
+    attach(resumed, root)
+    for name, dist in (fixed_distributions or {}).items():
+        resumed.suggest(name, dist)
+    return resumed
 
 
 def attach(trial: Trial, root: Path) -> None:

@@ -17,7 +17,7 @@ from trimtab.storages._base import ClaimTaken, check_json
 from trimtab.study._adding import check_addable, enqueue
 from trimtab.study._heartbeat import HeartbeatThread, reap_stale_trials, settings_from_attrs
 from trimtab.study._optimize import run_optimize
-from trimtab.study._resume import attach, check_root, pause, take_promotion
+from trimtab.study._resume import attach, check_root, pause, resume_promoted
 from trimtab.study._trial import Trial
 from trimtab.study._values import check_values
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
@@ -151,17 +151,8 @@ class Study:
         root = None
         if checkpoint_root is not None:
             root = check_root(self, checkpoint_root)
-            promoted = take_promotion(self)
-            if promoted is not None:
-                beating = None
-                if beat is not None:
-                    beating = HeartbeatThread(
-                        self._storage, promoted.trial_id, promoted.number, beat.interval
-                    )
-                resumed = Trial(self, promoted, beating, resumed=True)
-                attach(resumed, root)
-                for name, dist in (fixed_distributions or {}).items():
-                    resumed.suggest(name, dist)
+            resumed = resume_promoted(self, root, beat, fixed_distributions)
+            if resumed is not None:
                 return resumed
         frozen = self._storage.pop_waiting_trial(self._study_id)
         conflict = False
