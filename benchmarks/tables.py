@@ -7,6 +7,12 @@ tasks), methods as columns with short names (tt. trimtab, op. Optuna, hy. Hypero
 rank row per part and over all problems, at each trial count asked for; then each method's
 median framework overhead per trial. The full report with interquartile ranges is the run's
 ``report.md``.
+
+    python -m benchmarks.tables RESULTS --trials 50 100 200 --versus trimtab.tpe:optuna.tpe
+
+adds, for each pair, the problems won, tied and lost by the first method (median regret
+lower, equal, higher) at each trial count, and for each problem lost the two-sided
+Mann-Whitney p-value of the seeds' regrets (SciPy), so a loss can be told from noise.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import mean_ranks, references
+from benchmarks.run import mean_ranks, references, regret_at
 from trimtab.benchmarks import get_problem
 
 SHORT = {"trimtab.": "tt.", "optuna.": "op.", "hyperopt.": "hy."}
@@ -86,19 +92,66 @@ def tables(results: list[dict[str, Any]], trials: int, methods: list[str] | None
     return "\n".join(lines) + "\n"
 
 
+def versus(results: list[dict[str, Any]], first: str, second: str, trials: int) -> str:
+    """Problems won-tied-lost by ``first`` against ``second`` at ``trials``, losses' p-values."""
+    from scipy.stats import mannwhitneyu
+
+    refs = references(results)
+    problems = list(dict.fromkeys(r["problem"] for r in results))
+    won = tied = 0
+    lost: list[str] = []
+    for p in problems:
+        a, b = (
+            [regret_at(r, refs, trials) for r in results if r["problem"] == p and r["method"] == m]
+            for m in (first, second)
+        )
+        if not a or not b:
+            continue
+        ma, mb = statistics.median(a), statistics.median(b)
+        if ma < mb:
+            won += 1
+        elif ma == mb:
+            tied += 1
+        else:
+            pvalue = mannwhitneyu(a, b, alternative="two-sided").pvalue
+            lost.append(f"{p} ({ma:.3g} vs {mb:.3g}, p = {pvalue:.2f})")
+    losses = "; lost: " + ", ".join(lost) if lost else ""
+    return f"{short(first)} vs {short(second)} at {trials}: {won}-{tied}-{len(lost)}{losses}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, help="results.jsonl or results.json of a run")
     parser.add_argument("--trials", type=int, nargs="+", default=None)
     parser.add_argument("--methods", default=None, help="comma list, in column order")
+    parser.add_argument(
+        "--versus",
+        nargs="+",
+        default=[],
+        metavar="A:B",
+        help="pairs of methods to compare head to head, e.g. trimtab.tpe:optuna.tpe",
+    )
     args = parser.parse_args(argv)
     results = load(args.results)
     budget = min(r.get("budget", len(r["values"])) for r in results)
     methods = args.methods.split(",") if args.methods else None
+    known = {r["method"] for r in results}
+    pairs = []
+    for pair in args.versus:
+        names = pair.split(":")
+        if len(names) != 2 or not all(n in known for n in names):
+            parser.error(
+                f"--versus {pair!r} must be two methods of the results as A:B, "
+                f"from: {', '.join(sorted(known))}"
+            )
+        pairs.append((names[0], names[1]))
     for t in args.trials or [budget]:
         if not 1 <= t <= budget:
             parser.error(f"--trials {t} must lie in [1, {budget}] (the runs' shortest length)")
         print(tables(results, t, methods))
+    for t in args.trials or [budget]:
+        for first, second in pairs:
+            print(versus(results, first, second, t))
 
 
 if __name__ == "__main__":

@@ -194,3 +194,35 @@ def test_doc_tables_split_parts_and_rank_by_median_regret(
     assert "tt.tpe 1, op.tpe 1." in out
     with pytest.raises(SystemExit):
         tables.main([str(log), "--trials", "3"])
+
+
+def test_doc_tables_versus_counts_wins_ties_and_losses_with_p_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import tables
+
+    def runs(problem: str, method: str, bests: list[float]) -> list[dict[str, object]]:
+        return [
+            {"problem": problem, "method": method, "seed": s, "budget": 1,
+             "values": [b], "overhead_per_trial": 0.001}
+            for s, b in enumerate(bests)
+        ]  # fmt: skip
+
+    branin = 0.397887
+    lines = [
+        *runs("branin", "trimtab.tpe", [branin + 0.1] * 5),  # won
+        *runs("branin", "optuna.tpe", [branin + 0.5] * 5),
+        *runs("svm_wine", "trimtab.tpe", [0.0] * 5),  # tied
+        *runs("svm_wine", "optuna.tpe", [0.0] * 5),
+        # lost in every seed: exact two-sided p = 2 / C(10, 5) = 0.0079
+        *runs("hartmann3", "trimtab.tpe", [-3.86278 + 1.0 + 0.1 * s for s in range(5)]),
+        *runs("hartmann3", "optuna.tpe", [-3.86278 + 0.3 + 0.1 * s for s in range(5)]),
+    ]
+    log = tmp_path / "results.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    tables.main([str(log), "--versus", "trimtab.tpe:optuna.tpe"])
+    out = capsys.readouterr().out
+    assert "tt.tpe vs op.tpe at 1: 1-1-1; lost: hartmann3 (1.2 vs 0.5, p = 0.01)" in out
+    with pytest.raises(SystemExit):
+        tables.main([str(log), "--versus", "trimtab.tpe:nobody"])
+    assert "'trimtab.tpe:nobody' must be two methods" in capsys.readouterr().err
