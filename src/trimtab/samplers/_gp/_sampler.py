@@ -62,6 +62,11 @@ class GPSampler(BaseSampler):
     ``deterministic_objective=True`` fixes the noise at a negligible level (for objectives
     that return the same value for the same parameters); by default the noise level is
     fitted with the other hyperparameters.
+
+    The same seed and history give the same proposals on one machine. On another CPU, NumPy's
+    BLAS may pick other kernels whose rounding differs in the last bits; a fit or an
+    acquisition maximum can then come out slightly different, and over a long study the
+    trajectory can diverge (docs/benchmarks.md, "How far a GP run reproduces").
     """
 
     def __init__(
