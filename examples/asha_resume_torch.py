@@ -1,7 +1,7 @@
 """ASHA in promotion form on a PyTorch MLP: promoted trials resume from their checkpoints.
 
-    pip install torch==2.13.0 "trimtab[sklearn]"   # then:
-    python examples/asha_resume_torch.py
+    .venv/bin/pip install torch==2.13.0 -e ".[sklearn]"   # from the checkout; then:
+    .venv/bin/python examples/asha_resume_torch.py
 
 Every run of the objective trains up to ``trial.budget`` epochs (1, 3, then 9), saving the
 model and optimizer in ``trial.checkpoint_dir``; a promoted trial loads them and goes on

@@ -49,6 +49,19 @@ def dies_at_trial_3(trial: trimtab.Trial) -> float:
     return x
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def reports_its_threads(trial: trimtab.Trial) -> float:
+    import numpy  # noqa: F401  (its BLAS, loaded now if the worker had not yet)
+    from threadpoolctl import threadpool_info
+
+    blas = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+    trial.set_user_attr("blas_threads", sorted(blas))
+    trial.set_user_attr("env", {name: os.environ.get(name) for name in THREAD_VARIABLES})
+    return trial.suggest_float("x", 0, 1)
+
+
 @pytest.fixture(params=["memory", "sqlite"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     return None if request.param == "memory" else f"sqlite:///{tmp_path / 'runs.db'}"
@@ -240,3 +253,31 @@ def test_a_script_without_a_main_guard_gets_told(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "worker processes failed to start" in out.stderr
     assert 'if __name__ == "__main__":' in out.stderr
+
+
+def test_workers_share_the_cores_among_their_math_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each of 2 workers gets half the cores for BLAS/OpenMP, not all of them (loky's rule):
+    # on 2 cores, 1 thread each instead of 2 (which ran the GP sampler 4-5x slower).
+    for name in (*THREAD_VARIABLES, "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    share = max(1, len(os.sched_getaffinity(0)) // 2)
+    study = trimtab.create_study()
+    study.optimize(reports_its_threads, n_trials=2, n_jobs=2)
+    assert len(study.trials) == 2
+    for t in study.trials:
+        assert t.user_attrs["blas_threads"] == [share]
+        assert t.user_attrs["env"] == dict.fromkeys(THREAD_VARIABLES, str(share))
+
+
+def test_thread_variables_the_user_set_reach_the_workers_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in (*THREAD_VARIABLES, "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    study = trimtab.create_study()
+    study.optimize(reports_its_threads, n_trials=2, n_jobs=2)
+    for t in study.trials:
+        assert t.user_attrs["env"]["OPENBLAS_NUM_THREADS"] == "3"

@@ -13,7 +13,9 @@ needs no locking against them) and hands their events to ``on_event`` in the ord
 arrive. Workers share a budget of units of work and a stop
 flag (see ``WorkerContext``). ``on_tick`` runs every ``tick`` seconds meanwhile; from it (or
 from any callback) ``replace(i)`` kills worker ``i`` and starts a fresh process in its place,
-e.g. to stop work that runs too long. This module knows nothing of what the work is.
+e.g. to stop work that runs too long. Each worker's numerical libraries get a share of
+the machine's cores, not all of them (``_threads``). This module knows nothing of what the
+work is.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from trimtab.execution._threads import worker_thread_settings
 from trimtab.execution._worker import RemoteError, WorkerContext, bootstrap
 
 Target = Callable[[WorkerContext, Any], None]
@@ -87,6 +90,7 @@ class ProcessPool:
         self._grace = grace
         self._procs: list[BaseProcess] = []
         self._replacing: set[int] = set()
+        self._threads = worker_thread_settings(n_workers)
 
     def stop(self) -> None:
         """Ask the workers to take no more work (each finishes what it is doing)."""
@@ -105,7 +109,7 @@ class ProcessPool:
         parent_end, child_end = self._ctx.Pipe()
         p = self._ctx.Process(
             target=bootstrap,
-            args=(target, data, i, child_end, self._stop, self._left),
+            args=(target, data, i, child_end, self._stop, self._left, self._threads),
             name=f"trimtab-worker-{i}",
             daemon=True,
         )

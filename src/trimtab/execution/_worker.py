@@ -16,6 +16,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
+from trimtab.execution._threads import ThreadSettings, apply_thread_settings
+
 
 class _Flag(Protocol):
     def is_set(self) -> bool: ...
@@ -127,8 +129,10 @@ def bootstrap(
     conn: Connection,
     stop: _Flag,
     left: Any,
+    threads: ThreadSettings,
 ) -> None:
     """The entry point of every worker process."""
+    apply_thread_settings(threads)
     interrupts = _Interrupts()
     signal.signal(signal.SIGINT, interrupts.handler)
     error: tuple[BaseException, str] | None = None
