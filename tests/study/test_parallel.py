@@ -259,7 +259,7 @@ def test_workers_share_the_cores_among_their_math_threads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Each of 2 workers gets half the cores for BLAS/OpenMP, not all of them (loky's rule):
-    # on 2 cores, 1 thread each instead of 2 (which ran the GP sampler 4-5x slower).
+    # on 2 cores, 1 thread each instead of 2 (which ran the GP sampler 5-6x slower).
     for name in (*THREAD_VARIABLES, "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
         monkeypatch.delenv(name, raising=False)
     share = max(1, len(os.sched_getaffinity(0)) // 2)

@@ -3,7 +3,7 @@
 NumPy's BLAS (OpenBLAS, MKL, Accelerate) and OpenMP runtimes start one thread per core by
 default. With ``n`` worker processes on one machine that is ``n`` threads per core, and
 BLAS threads that spin while they wait make oversubscription far worse than the sum of the
-work: a GP sampler's small matrix products ran 4 to 5 times slower with 2 workers on 2 cores
+work: a GP sampler's small matrix products ran 5 to 6 times slower with 2 workers on 2 cores
 than with one (docs/benchmarks.md, "Parallel execution"). joblib's loky backend faces the
 same problem and settles it the same way: each of ``n`` workers gets
 ``cpu_count // n`` threads, unless the user has said otherwise in the environment.
