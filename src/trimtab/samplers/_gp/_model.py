@@ -13,8 +13,8 @@ inverse squared length scale ``lam = 1 / l**2`` (peaked at ``l = 1``, it keeps a
 points from being explained by a needle-thin length scale), N(0, 1.5^2) on the log signal
 variance and Gamma(1.1, 30) on the noise variance of the standardised outputs, at least
 1e-8 (Optuna's floor is 1e-6; on deterministic synthetic functions 1e-8 lets the fit follow
-the last digits near an optimum: median regret at 200 trials 10x lower on branin, 7x on
-hartmann3, 9x on rosenbrock4, no change on the real tasks; docs/benchmarks.md).
+the last digits near an optimum: median regret at 200 trials 16x lower on branin, 7x on
+hartmann3 and rosenbrock4, no change on the real tasks; docs/benchmarks.md).
 """
 
 from __future__ import annotations
