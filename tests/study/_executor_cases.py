@@ -141,7 +141,9 @@ def check_queued_trials_given_back_on_stop(executor: Executor, storage: str | No
     )
     trials = study.trials
     assert [t.number for t in trials] == [0, 1, 2, 3, 4]
-    assert trials[0].state == TrialState.COMPLETE
+    # usually trial 0 (the quick one) ends first; on a loaded machine the cluster may start
+    # two others before it, one of which then ends first and stops the study
+    assert any(t.state == TrialState.COMPLETE for t in trials)
     assert all(t.state in (TrialState.COMPLETE, TrialState.WAITING) for t in trials)
     waiting = [t for t in trials if t.state == TrialState.WAITING]
     assert len(waiting) >= 2
