@@ -30,13 +30,8 @@ import subprocess
 import sys
 import time
 
-THREAD_VARIABLES = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
+from trimtab.execution._threads import THREAD_VARIABLES
+
 METHODS = ["trimtab.gp", "trimtab.gp.all_threads", "optuna.gp"]
 TRIALS = 100
 

@@ -162,17 +162,26 @@ def test_resume_runs_only_what_is_missing(tmp_path: Path, monkeypatch: pytest.Mo
     assert sorted(calls) == [("branin", 0), ("branin", 1)]
 
 
+def _runs(
+    problem: str, method: str, bests: list[float], first: float | None = None
+) -> list[dict[str, object]]:
+    """One result record per seed whose best value is ``bests[seed]`` (reached last, after a
+    first value ``best + first`` when ``first`` is given)."""
+    return [
+        {"problem": problem, "method": method, "seed": s,
+         "budget": 1 if first is None else 2,
+         "values": [b] if first is None else [b + first, b], "overhead_per_trial": 0.001}
+        for s, b in enumerate(bests)
+    ]  # fmt: skip
+
+
 def test_doc_tables_split_parts_and_rank_by_median_regret(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from benchmarks import tables
 
     def runs(problem: str, method: str, bests: list[float]) -> list[dict[str, object]]:
-        return [
-            {"problem": problem, "method": method, "seed": s, "budget": 2,
-             "values": [b + 1.0, b], "overhead_per_trial": 0.001}
-            for s, b in enumerate(bests)
-        ]  # fmt: skip
+        return _runs(problem, method, bests, first=1.0)
 
     branin = 0.397887  # its optimum (regret = best - optimum)
     log = tmp_path / "results.jsonl"
@@ -202,11 +211,7 @@ def test_doc_tables_versus_counts_wins_ties_and_losses_with_p_values(
     from benchmarks import tables
 
     def runs(problem: str, method: str, bests: list[float]) -> list[dict[str, object]]:
-        return [
-            {"problem": problem, "method": method, "seed": s, "budget": 1,
-             "values": [b], "overhead_per_trial": 0.001}
-            for s, b in enumerate(bests)
-        ]  # fmt: skip
+        return _runs(problem, method, bests)
 
     branin = 0.397887
     lines = [
