@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import random
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +55,51 @@ def test_tpe_for_many_parameters_and_after_many_trials() -> None:
     assert chosen(long) == ["RandomSampler"] * 3 + ["GPSampler"] * 3 + ["TPESampler"] * 3
 
 
+def noisy_quadratic(trial: trimtab.Trial) -> float:
+    return quadratic(trial) + random.Random(trial.number).gauss(0.0, 2.0)
+
+
+def test_a_noisy_objective_goes_to_tpe_and_a_smooth_one_stays_with_the_gp() -> None:
+    runs = {}
+    for objective in (quadratic, noisy_quadratic):
+        sampler = AutoSampler(seed=0, n_startup_trials=5, gp_noisy_max_trials=20)
+        study = trimtab.create_study(sampler=sampler)
+        study.optimize(objective, n_trials=25)
+        runs[objective] = study
+    smooth, noisy = runs[quadratic], runs[noisy_quadratic]
+    assert chosen(smooth) == ["RandomSampler"] * 5 + ["GPSampler"] * 20
+    assert chosen(noisy) == ["RandomSampler"] * 5 + ["GPSampler"] * 15 + ["TPESampler"] * 5
+    # the decision and its evidence are recorded in the study
+    kept, handed = smooth.system_attrs["auto:handover"], noisy.system_attrs["auto:handover"]
+    assert kept["choice"] == "GPSampler" and kept["after_trials"] == 20
+    assert kept["noise_variance"] < 1e-6
+    assert handed["choice"] == "TPESampler" and handed["after_trials"] == 20
+    assert handed["noise_variance"] > 1e-3
+
+
+def test_other_workers_follow_the_recorded_handover(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'auto.db'}"
+    first = trimtab.create_study(
+        study_name="s",
+        storage=storage,
+        sampler=AutoSampler(seed=0, n_startup_trials=5, gp_noisy_max_trials=20),
+    )
+    first.optimize(noisy_quadratic, n_trials=21)
+    assert first.system_attrs["auto:handover"]["choice"] == "TPESampler"
+    # a worker that joins now has never fitted the GP; it follows the stored decision
+    late = trimtab.load_study(
+        study_name="s",
+        storage=storage,
+        sampler=AutoSampler(seed=1, n_startup_trials=5, gp_noisy_max_trials=20),
+    )
+    late.optimize(noisy_quadratic, n_trials=2)
+    assert chosen(late)[-2:] == ["TPESampler"] * 2
+    # without the record it would have chosen the GP (it decides only after a fit of its own)
+    fresh = AutoSampler(seed=1, n_startup_trials=5, gp_noisy_max_trials=20)
+    late.set_system_attr("auto:handover", None)
+    assert fresh.choose(late) == "GPSampler"
+
+
 def test_nsga2_for_several_objectives() -> None:
     study = trimtab.create_study(directions=["minimize", "maximize"], sampler=AutoSampler(seed=1))
     study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=5)
@@ -99,6 +146,11 @@ def test_import_stays_light() -> None:
 
 
 def test_bad_arguments() -> None:
-    for arg, bad in (("n_startup_trials", 0), ("gp_max_trials", -1), ("gp_max_params", 1.5)):
+    for arg, bad in (
+        ("n_startup_trials", 0),
+        ("gp_max_trials", -1),
+        ("gp_noisy_max_trials", -1),
+        ("gp_max_params", 1.5),
+    ):
         with pytest.raises(ValueError, match=arg):
             AutoSampler(**{arg: bad})  # type: ignore[arg-type]

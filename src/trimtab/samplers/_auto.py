@@ -6,18 +6,29 @@
   (at most ``gp_max_params`` parameters, no conditional ones: every finished trial has the same
   parameters) and fewer than ``gp_max_trials`` trials have finished: where a GP is the most
   sample-efficient model and its cubic cost is still small.
+- Unless the objective looks noisy: when ``gp_noisy_max_trials`` trials have finished, the GP's
+  latest fit is consulted once, and if its noise variance (of the warped, standardised
+  objective) exceeds ``NOISY`` (1e-3: a tenth of a percent of the variance left unexplained),
+  TPE takes over. Smooth deterministic functions fit with noise near the floor (1e-8) and keep
+  the GP, which goes on refining their optimum; cross-validated scores (steps of one
+  misclassified example, solver tolerances) and rugged landscapes fit 1e-3 to 1e-1, and there
+  a GP's edge, interpolating a smooth surface, is spent by then, while TPE's density model
+  keeps sampling densely around the good region (docs/benchmarks.md, "The default's handover
+  to TPE"). The decision is stored in the study (system attribute ``auto:handover``: the
+  trial count, the noise variance and the choice), so every worker follows the first one's.
 - Otherwise TPE (conditional or large spaces, long studies), multivariate and grouped, with
   the constant liar so parallel workers spread out.
 
 The choice is recorded on every trial (system attribute ``auto:sampler``) and derived from
-stored trials only, so every worker chooses alike and a study shows which strategy proposed
-each of its trials. Nothing heavy is imported until a strategy is first used.
+stored trials and the study's ``auto:handover`` only, so every worker chooses alike and a
+study shows which strategy proposed each of its trials and why. Nothing heavy is imported
+until a strategy is first used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from trimtab.distributions import BaseDistribution
 from trimtab.samplers._base import BaseSampler, Reservation, StudyCache
@@ -25,9 +36,12 @@ from trimtab.samplers._random import RandomSampler
 from trimtab.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
+    from trimtab.samplers._gp import GPSampler
     from trimtab.study import Study
 
 CHOICE_ATTR = "auto:sampler"
+HANDOVER_ATTR = "auto:handover"
+NOISY = 1e-3
 RANDOM, GP, TPE, NSGA2 = "RandomSampler", "GPSampler", "TPESampler", "NSGAIISampler"
 
 
@@ -39,6 +53,7 @@ class _Shape:
         self.seen: set[int] = set()
         self.names: frozenset[str] | None = None  # the one parameter set, while there is one
         self.conditional = False
+        self.handover: str | None = None  # GP or TPE once decided (see the module docstring)
 
 
 class AutoSampler(BaseSampler):
@@ -49,18 +64,21 @@ class AutoSampler(BaseSampler):
         *,
         n_startup_trials: int = 10,
         gp_max_trials: int = 300,
+        gp_noisy_max_trials: int = 100,
         gp_max_params: int = 16,
         seed: int | None = None,
     ) -> None:
         for arg, value, low in (
             ("n_startup_trials", n_startup_trials, 1),
             ("gp_max_trials", gp_max_trials, 0),
+            ("gp_noisy_max_trials", gp_noisy_max_trials, 0),
             ("gp_max_params", gp_max_params, 0),
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{arg}={value!r} must be an integer >= {low}")
         self._n_startup = n_startup_trials
         self._gp_max_trials = gp_max_trials
+        self._gp_noisy_max_trials = gp_noisy_max_trials
         self._gp_max_params = gp_max_params
         self._random = RandomSampler(seed=seed)
         self._seed = self._random.seed
@@ -91,12 +109,32 @@ class AutoSampler(BaseSampler):
         if n < self._n_startup:
             return RANDOM
         if (
-            not shape.conditional
-            and n < self._gp_max_trials
-            and len(shape.names or ()) <= self._gp_max_params
+            shape.conditional
+            or n >= self._gp_max_trials
+            or len(shape.names or ()) > self._gp_max_params
         ):
-            return GP
-        return TPE
+            return TPE
+        if n >= self._gp_noisy_max_trials:
+            return self._handover(study, shape, n)
+        return GP
+
+    def _handover(self, study: Study, shape: _Shape, n: int) -> str:
+        """GP or TPE from the GP's fitted noise, decided once per study (module docstring)."""
+        if shape.handover is None:
+            recorded = study.system_attrs.get(HANDOVER_ATTR)
+            if isinstance(recorded, dict) and recorded.get("choice") in (GP, TPE):
+                shape.handover = str(recorded["choice"])
+            else:
+                gp = cast("GPSampler | None", self._samplers.get(GP))
+                noise = None if gp is None else gp.noise_variance(study)
+                if noise is None:  # no fit in this process yet: the GP fits with this trial
+                    return GP
+                shape.handover = TPE if noise > NOISY else GP
+                study.set_system_attr(
+                    HANDOVER_ATTR,
+                    {"after_trials": n, "noise_variance": noise, "choice": shape.handover},
+                )
+        return shape.handover
 
     def _sampler(self, name: str) -> BaseSampler:
         sampler = self._samplers.get(name)

@@ -54,6 +54,7 @@ class _Memo:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, ...], dict[int, np.ndarray]] = {}
         self.hyper: dict[tuple[str, ...], Hyper] = {}
+        self.last: Hyper | None = None  # the latest fit, whatever its space
 
 
 class GPSampler(BaseSampler):
@@ -90,6 +91,13 @@ class GPSampler(BaseSampler):
 
     def reseed_rng(self) -> None:
         self._random.reseed_rng()
+
+    def noise_variance(self, study: Study) -> float | None:
+        """The noise variance of the latest fit in ``study`` (of the objective after warping
+        and standardisation, so 1.0 would be all noise), or None before any fit in this
+        process."""
+        last = self._memo(study).last
+        return None if last is None else math.exp(last.log_noise)
 
     def reserve(self, study: Study, conflict: bool = False) -> Reservation | None:
         if len(study.directions) > 1:
@@ -146,7 +154,7 @@ class GPSampler(BaseSampler):
         )
         cat = cat_sizes > 0
         hyper = fit_hyper(x, y, cat, memo.hyper.get(names), self._deterministic)
-        memo.hyper[names] = hyper
+        memo.hyper[names] = memo.last = hyper
         gp = GP(x, y, cat, hyper)
         incumbent = float(y.max())
         taken = x
