@@ -10,11 +10,11 @@
   latest fit is consulted once, and if its noise variance (of the warped, standardised
   objective) exceeds ``NOISY`` (1e-3: a tenth of a percent of the variance left unexplained),
   TPE takes over. Smooth deterministic functions fit with noise near the floor (1e-8) and keep
-  the GP, which goes on refining their optimum; cross-validated scores (steps of one
-  misclassified example, solver tolerances) and rugged landscapes fit 1e-3 to 1e-1, and there
-  a GP's edge, interpolating a smooth surface, is spent by then, while TPE's density model
-  keeps sampling densely around the good region (docs/benchmarks.md, "The default's handover
-  to TPE"). The decision is stored in the study (system attribute ``auto:handover``: the
+  the GP, which goes on refining their optimum; cross-validated accuracies (steps of one
+  misclassified example), boosted trees' scores and some rugged landscapes fit 1e-3 to 1e-1,
+  and there a GP's edge, interpolating a smooth surface, is spent by then, while TPE's density
+  model keeps sampling densely around the good region (docs/benchmarks.md, "The default's
+  handover to TPE"). The decision is stored in the study (system attribute ``auto:handover``: the
   trial count, the noise variance and the choice), so every worker follows the first one's.
 - Otherwise TPE (conditional or large spaces, long studies), multivariate and grouped, with
   the constant liar so parallel workers spread out.
