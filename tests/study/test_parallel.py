@@ -49,6 +49,14 @@ def dies_at_trial_3(trial: trimtab.Trial) -> float:
     return x
 
 
+def noisy_quadratic(trial: trimtab.Trial) -> float:
+    import random
+
+    x, y = trial.suggest_float("x", -5, 5), trial.suggest_float("y", -5, 5)
+    trial.set_user_attr("pid", os.getpid())
+    return (x - 1.5) ** 2 + (y + 0.5) ** 2 + random.Random(trial.number).gauss(0.0, 2.0)
+
+
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -282,3 +290,17 @@ def test_thread_variables_the_user_set_reach_the_workers_unchanged(
     study.optimize(reports_its_threads, n_trials=2, n_jobs=2)
     for t in study.trials:
         assert t.user_attrs["env"]["OPENBLAS_NUM_THREADS"] == "3"
+
+
+def test_default_sampler_workers_share_one_handover_decision(url: Any) -> None:
+    sampler = trimtab.samplers.AutoSampler(seed=0, n_startup_trials=5, gp_noisy_max_trials=15)
+    study = trimtab.create_study(storage=url, sampler=sampler)
+    study.optimize(noisy_quadratic, n_trials=30, n_jobs=2)
+    handover = study.system_attrs["auto:handover"]
+    assert handover["choice"] == "TPESampler" and handover["noise_variance"] > 1e-3
+    trials = sorted(study.trials, key=lambda t: t.number)
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert {t.system_attrs["auto:sampler"] for t in trials[-10:]} == {"TPESampler"}
+    last_of = {t.user_attrs["pid"]: t for t in trials}  # each worker's last trial
+    assert len(last_of) == 2  # really two processes, and both follow the decision:
+    assert {t.system_attrs["auto:sampler"] for t in last_of.values()} == {"TPESampler"}
