@@ -14,7 +14,7 @@ from trimtab.exceptions import TrimtabError
 from trimtab.samplers import GPSampler
 from trimtab.samplers._gp._acquisition import log_ei_grad, log_h
 from trimtab.samplers._gp._model import GP, Hyper, neg_log_posterior
-from trimtab.trial import TrialState
+from trimtab.trial import FrozenTrial, TrialState
 
 
 def quadratic(trial: trimtab.Trial) -> float:
@@ -86,20 +86,83 @@ def test_maximize_and_failed_and_pruned_trials() -> None:
     assert study.best_value > -0.05
 
 
-def test_conditional_parameters_are_drawn_independently() -> None:
-    def objective(trial: trimtab.Trial) -> float:
-        kind = trial.suggest_categorical("kind", ["a", "b"])
-        x = trial.suggest_float("x", -2, 2)
-        if kind == "a":
-            return x**2 + trial.suggest_float("a_only", 0, 1)
-        return 1 + x**2 + trial.suggest_int("b_only", 0, 3)
+def branches(trial: trimtab.Trial) -> float:
+    kind = trial.suggest_categorical("kind", ["a", "b"])
+    x = trial.suggest_float("x", -2, 2)
+    if kind == "a":
+        return x**2 + (trial.suggest_float("a_only", 0, 1) - 0.3) ** 2
+    return 1 + x**2 + trial.suggest_int("b_only", 0, 3)
 
+
+def proposal(trial: FrozenTrial) -> dict[str, object]:
+    return dict(trial.system_attrs.get("proposal", {}))
+
+
+def test_conditional_parameters_are_modelled() -> None:
     study = trimtab.create_study(sampler=GPSampler(seed=0, n_startup_trials=5))
-    study.optimize(objective, n_trials=25)
+    study.optimize(branches, n_trials=30)
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
-    assert study.best_value < 0.3
     for t in study.trials:
         assert ("a_only" in t.params) == (t.params["kind"] == "a")
+        assert ("b_only" in t.params) == (t.params["kind"] == "b")
+    # after the startup trials the branch's own parameter is the model's proposal, and a
+    # parameter the proposed branch does not have is not proposed at all
+    for t in study.trials[5:]:
+        assert set(proposal(t)) == set(t.params)
+    # drawn at random, a_only would rarely come within 0.003 of 0.3 in some 15 draws
+    assert study.best_value < 1e-5
+    assert abs(study.best_params["a_only"] - 0.3) < 3e-3
+
+
+def test_nested_and_integer_switched_parameters_are_modelled() -> None:
+    def objective(trial: trimtab.Trial) -> float:
+        model = trial.suggest_categorical("model", ["svm", "mlp"])
+        x = trial.suggest_float("x", 0, 1)  # switches `far` on: not a rule the GP models
+        far = trial.suggest_float("far", 0, 1) if x > 0.5 else 0.0
+        if model == "svm":
+            kernel = trial.suggest_categorical("kernel", ["linear", "rbf"])
+            if kernel == "rbf":
+                return x + far + abs(trial.suggest_float("gamma", 1e-3, 1, log=True) - 0.1)
+            return 1 + x + far
+        layers = trial.suggest_int("layers", 1, 3)
+        units = [trial.suggest_int(f"units_{i}", 8, 64, log=True) for i in range(layers)]
+        return 0.5 + x + far + sum(units) / 1000
+
+    study = trimtab.create_study(sampler=GPSampler(seed=1, n_startup_trials=8))
+    study.optimize(objective, n_trials=40)
+    modelled = 0
+    for t in study.trials[8:]:
+        proposed = proposal(t)
+        assert "far" not in proposed
+        for name in ("model", "x", "kernel", "gamma", "layers", "units_0", "units_1", "units_2"):
+            if name in proposed:
+                assert name in t.params and t.params[name] == proposed[name]
+        # nothing proposed that the trial did not use, except what `far` may leave out
+        assert set(proposed) <= set(t.params)
+        if t.params["model"] == "svm":
+            modelled += "kernel" in proposed
+            assert ("gamma" in proposed) == (t.params["kernel"] == "rbf")
+            assert "layers" not in proposed
+        else:
+            modelled += "layers" in proposed
+            assert "kernel" not in proposed
+            for i in (1, 2):
+                # units_1 and units_2 are switched on by layers (seen once the history shows it)
+                if f"units_{i}" in proposed:
+                    assert t.params["layers"] > i
+    assert modelled == len(study.trials) - 8
+
+
+def test_conditional_pending_trials_and_ask_tell() -> None:
+    study = trimtab.create_study(sampler=GPSampler(seed=3, n_startup_trials=5))
+    study.optimize(branches, n_trials=12)
+    asked = [study.ask() for _ in range(4)]  # each sees the others as pending
+    values = [branches(t) for t in asked]
+    for t, v in zip(asked, values, strict=True):
+        study.tell(t, v)
+    params = [tuple(sorted(t.params.items())) for t in study.trials]
+    assert len(set(params)) == len(params)
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
 
 
 def test_ask_tell_and_pending_trials_are_avoided() -> None:

@@ -77,13 +77,33 @@ def maximize(
     taken: np.ndarray,
     n_raw: int = 1024,
     n_starts: int = 10,
+    inactive: Callable[[np.ndarray], np.ndarray] | None = None,
+    off: np.ndarray | None = None,
 ) -> np.ndarray:
     """The point of the unit cube (categorical inputs: choice indices) with the largest LogEI
     among those ``snap`` leaves unchanged (integer and stepped inputs on their grid);
     ``snap`` maps a matrix of points to the grid. Rows of ``taken`` (points observed or
-    pending) are not proposed again while another candidate is left."""
+    pending) are not proposed again while another candidate is left. With ``inactive`` (a
+    function of a matrix of points: which of their inputs are switched off, by the values of
+    others), those inputs are pinned to ``off`` in every candidate and left alone by the
+    local search."""
     cat = cat_sizes > 0
     num = ~cat
+    settle: Callable[[np.ndarray], np.ndarray] | None = None
+    pins = np.zeros(len(cat_sizes)) if off is None else off
+    if inactive is not None:
+        grid = snap
+
+        def settle(xs: np.ndarray) -> np.ndarray:
+            pinned = inactive(xs)
+            out = np.where(pinned, pins, xs)
+            # a categorical input switched on by another's change: its first choice
+            out[(out < 0.0) & ~pinned & cat] = 0.0
+            return out
+
+        def snap(xs: np.ndarray) -> np.ndarray:
+            return settle(grid(xs))
+
     raw = snap(np.vstack([_uniform(rng, n_raw, cat_sizes), anchors]))
     score = log_ei(*gp.predict(raw), best)
     order = np.argsort(-score)
@@ -105,7 +125,12 @@ def maximize(
         def objective(ids: np.ndarray, xn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             xs = starts[ids].copy()  # categorical inputs stay those of each start
             xs[:, num] = xn
-            value, grad = log_ei_grad(gp, xs, best)
+            if inactive is None:
+                value, grad = log_ei_grad(gp, xs, best)
+                return -value, -grad[:, num]
+            pinned = inactive(xs)
+            value, grad = log_ei_grad(gp, np.where(pinned, pins, xs), best)
+            grad[pinned] = 0.0
             return -value, -grad[:, num]
 
         polished = starts.copy()
@@ -123,7 +148,7 @@ def maximize(
         if not np.isfinite(scores).any():  # every candidate was seen: the best of them
             return np.asarray(raw[order[0]])
     k = int(np.argmax(scores))
-    return _improve_categorical(gp, best, pool[k], cat_sizes, float(scores[k]), taken)
+    return _improve_categorical(gp, best, pool[k], cat_sizes, float(scores[k]), taken, settle)
 
 
 def _taken(xs: np.ndarray, taken: np.ndarray) -> np.ndarray:
@@ -135,16 +160,25 @@ def _taken(xs: np.ndarray, taken: np.ndarray) -> np.ndarray:
 
 
 def _improve_categorical(
-    gp: GP, best: float, x: np.ndarray, cat_sizes: np.ndarray, score: float, taken: np.ndarray
+    gp: GP,
+    best: float,
+    x: np.ndarray,
+    cat_sizes: np.ndarray,
+    score: float,
+    taken: np.ndarray,
+    settle: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Coordinate ascent over categorical inputs: every other choice of one input at a time,
-    repeated while it improves (never onto a point already taken)."""
+    repeated while it improves (never onto a point already taken). ``settle`` pins the inputs
+    a choice switches off."""
     x = x.copy()
     for _ in range(4):
         improved = False
         for j in np.flatnonzero(cat_sizes > 0):
             options = np.repeat(x[None, :], int(cat_sizes[j]), axis=0)
             options[:, j] = np.arange(cat_sizes[j])
+            if settle is not None:
+                options = settle(options)
             s = log_ei(*gp.predict(options), best)
             s[_taken(options, taken)] = -np.inf
             k = int(np.argmax(s))

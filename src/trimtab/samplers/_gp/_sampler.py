@@ -12,6 +12,11 @@ running elsewhere are added as fantasies at the posterior mean (kriging believer
 Le Riche & Carraro, "Kriging Is Well-Suited to Parallelize Optimization", 2010), and the point
 maximising LogEI over the incumbent (the best value observed) is proposed; points already
 observed or pending are not proposed again. Failed and pruned trials are not modelled.
+
+Conditional spaces (``_conditional``): a parameter only some trials have joins the model when
+the history shows which discrete parameter switches it on; where it is off it is encoded as
+one fixed value, in the history and in the candidates, and it is not proposed. Parameters
+switched on some other way are drawn at random.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from trimtab.distributions import (
 from trimtab.exceptions import TrimtabError
 from trimtab.samplers._base import BaseSampler, Reservation, StudyCache
 from trimtab.samplers._gp._acquisition import maximize
+from trimtab.samplers._gp._conditional import Rule, activity, infer_rules, off_values
 from trimtab.samplers._gp._model import GP, Hyper, fit_hyper
 from trimtab.samplers._random import RandomSampler
 from trimtab.samplers._search_space import SpaceState
@@ -55,6 +61,7 @@ class _Memo:
         self.rows: dict[tuple[str, ...], dict[int, np.ndarray]] = {}
         self.hyper: dict[tuple[str, ...], Hyper] = {}
         self.last: Hyper | None = None  # the latest fit, whatever its space
+        self.rules: dict[str, Rule] = {}  # conditional parameters' rules, as last inferred
 
 
 class GPSampler(BaseSampler):
@@ -110,8 +117,17 @@ class GPSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        """The parameters, with identical distributions, of every COMPLETE trial so far."""
-        return self._spaces(study).update(study)
+        """The parameters, with identical distributions, of every COMPLETE trial so far, then
+        the conditional ones whose switch the history shows (see ``_conditional``)."""
+        state = self._spaces(study)
+        shared = state.update(study, groups=True)
+        memo = self._memo(study)
+        if sum(len(g) for g in state.groups) == len(shared):  # flat: nothing conditional
+            memo.rules = {}
+            return shared
+        union = {k: d for g in state.groups for k, d in g.items()}
+        memo.rules = infer_rules(study.get_trials((TrialState.COMPLETE,)), union, shared)
+        return {**shared, **{k: union[k] for k in memo.rules}}
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, name: str, distribution: BaseDistribution
@@ -124,6 +140,11 @@ class GPSampler(BaseSampler):
         if not search_space:
             return {}
         known = self._spaces(study).seen
+        memo = self._memo(study)
+        rules = {
+            k: r for k, r in memo.rules.items() if k in search_space and r.parent in search_space
+        }
+        always = [k for k in search_space if k not in rules]
         complete: list[FrozenTrial] = []
         pending: list[_Pending] = []
         # the pruner says which trials are comparable (Hyperband: the same bracket)
@@ -135,12 +156,11 @@ class GPSampler(BaseSampler):
                 complete.append(t)
             elif t.state == TrialState.RUNNING and t.number != trial.number:
                 params = proposed_params(t)
-                if all(k in params for k in search_space):
+                if all(k in params for k in always):
                     pending.append(_Pending(t.trial_id, params))
         if len(complete) < self._n_startup:
             return {}
         names = tuple(search_space)
-        memo = self._memo(study)
         x = self._encode(memo, names, search_space, complete)
         sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
         raw = sign * np.array([(t.values or (math.nan,))[0] for t in complete], dtype=float)
@@ -164,9 +184,21 @@ class GPSampler(BaseSampler):
             taken = np.vstack([x, xp])
         rng = np.random.default_rng([self._random.seed & (2**63 - 1), trial.number, 0x6770])
         anchors = x[np.argsort(-y)[:1]]
-        point = maximize(gp, incumbent, cat_sizes, rng, anchors, _snapper(search_space), taken)
+        snap = _snapper(search_space)
+        if rules:
+            inactive = activity(search_space, rules)
+            point = maximize(
+                gp, incumbent, cat_sizes, rng, anchors, snap, taken,
+                inactive=inactive, off=off_values(search_space),
+            )  # fmt: skip
+            off = inactive(point[None, :])[0]
+        else:
+            point = maximize(gp, incumbent, cat_sizes, rng, anchors, snap, taken)
+            off = np.zeros(len(point), dtype=bool)
         out: dict[str, Any] = {}
-        for u, (name, dist) in zip(point, search_space.items(), strict=True):
+        for u, (name, dist), unused in zip(point, search_space.items(), off, strict=True):
+            if unused:  # switched off by another parameter's value: the objective won't ask
+                continue
             if isinstance(dist, CategoricalDistribution):
                 out[name] = dist.choices[int(u)]
             else:
@@ -180,22 +212,37 @@ class GPSampler(BaseSampler):
         space: Mapping[str, BaseDistribution],
         trials: Sequence[FrozenTrial | _Pending],
     ) -> np.ndarray:
-        """Rows of unit-cube codes; those of finished trials are cached (they never change)."""
+        """Rows of unit-cube codes; those of finished trials are cached (they never change).
+        A parameter a trial does not have is encoded as switched off."""
         cache = memo.rows.setdefault(names, {})
+        off: np.ndarray | None = None
         rows = []
         for t in trials:
             finished = isinstance(t, FrozenTrial)
             row = cache.get(t.trial_id) if finished else None
             if row is None:
                 params = t._params if isinstance(t, FrozenTrial) else t.params
-                row = np.array(
-                    [
-                        float(d.index_of(params[k]))
-                        if isinstance(d, CategoricalDistribution)
-                        else d.to_unit(params[k])
-                        for k, d in space.items()
-                    ]
-                )
+                if all(k in params for k in names):
+                    row = np.array(
+                        [
+                            float(d.index_of(params[k]))
+                            if isinstance(d, CategoricalDistribution)
+                            else d.to_unit(params[k])
+                            for k, d in space.items()
+                        ]
+                    )
+                else:
+                    off = off_values(space) if off is None else off
+                    row = np.array(
+                        [
+                            off[j]
+                            if k not in params
+                            else float(d.index_of(params[k]))
+                            if isinstance(d, CategoricalDistribution)
+                            else d.to_unit(params[k])
+                            for j, (k, d) in enumerate(space.items())
+                        ]
+                    )
                 if finished:
                     cache[t.trial_id] = row
             rows.append(row)
