@@ -107,6 +107,31 @@ def test_other_workers_follow_the_recorded_handover(tmp_path: Path) -> None:
     assert fresh.choose(late) == "GPSampler"
 
 
+def test_two_workers_deciding_at_once_follow_one_decision(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'race.db'}"
+    a, b = (AutoSampler(seed=s, n_startup_trials=5, gp_noisy_max_trials=15) for s in (0, 1))
+    study_a = trimtab.create_study(study_name="s", storage=storage, sampler=a)
+    study_b = trimtab.load_study(study_name="s", storage=storage, sampler=b)
+    study_a.optimize(noisy_quadratic, n_trials=13)
+    study_b.optimize(noisy_quadratic, n_trials=1)  # each worker has a GP fit of its own
+    study_a.optimize(noisy_quadratic, n_trials=1)
+    gp_a, gp_b = a._sampler("GPSampler"), b._sampler("GPSampler")
+    gp_a.noise_variance = lambda study: 1.0  # type: ignore[method-assign]
+    decided_by_a = []
+
+    def b_noise(study: trimtab.Study) -> float:
+        # b has read "nothing recorded yet"; a decides now, before b does
+        decided_by_a.append(a.choose(study_a))
+        return 1e-9  # b's own fit would keep the GP
+
+    gp_b.noise_variance = b_noise  # type: ignore[method-assign]
+    assert b.choose(study_b) == "TPESampler"  # a's decision, not b's own
+    assert decided_by_a == ["TPESampler"]
+    assert study_b.system_attrs["auto:handover"]["choice"] == "TPESampler"
+    study_b.optimize(noisy_quadratic, n_trials=2)
+    assert chosen(study_b)[-2:] == ["TPESampler"] * 2
+
+
 def test_nsga2_for_several_objectives() -> None:
     study = trimtab.create_study(directions=["minimize", "maximize"], sampler=AutoSampler(seed=1))
     study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=5)

@@ -18,7 +18,8 @@
   and there a GP's edge, interpolating a smooth surface, is spent by then, while TPE's density
   model keeps sampling densely around the good region (docs/benchmarks.md, "The default's
   handover to TPE"). The decision is stored in the study (system attribute ``auto:handover``: the
-  trial count, the noise variance and the choice), so every worker follows the first one's.
+  trial count, the noise variance and the choice; the first worker to claim the decision makes
+  it), so every worker follows the same one.
 - Otherwise TPE (large spaces, long studies), multivariate and grouped (for conditional
   spaces), with the constant liar so parallel workers spread out.
 
@@ -123,10 +124,18 @@ class AutoSampler(BaseSampler):
                 noise = None if gp is None else gp.noise_variance(study)
                 if noise is None:  # no fit in this process yet: the GP fits with this trial
                     return GP
-                shape.handover = TPE if noise > NOISY else GP
+                choice = TPE if noise > NOISY else GP
+                # one worker decides: two deciding at once could fit different noises and
+                # part ways; the one that claims the key first records its choice
+                if not study._storage.claim(study._study_id, HANDOVER_ATTR):
+                    recorded = study.system_attrs.get(HANDOVER_ATTR)
+                    if not (isinstance(recorded, dict) and recorded.get("choice") in (GP, TPE)):
+                        return GP  # being recorded right now: ask again next trial
+                    shape.handover = str(recorded["choice"])
+                    return shape.handover
+                shape.handover = choice
                 study.set_system_attr(
-                    HANDOVER_ATTR,
-                    {"after_trials": n, "noise_variance": noise, "choice": shape.handover},
+                    HANDOVER_ATTR, {"after_trials": n, "noise_variance": noise, "choice": choice}
                 )
         return shape.handover
 
