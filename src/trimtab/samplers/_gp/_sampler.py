@@ -215,34 +215,23 @@ class GPSampler(BaseSampler):
         """Rows of unit-cube codes; those of finished trials are cached (they never change).
         A parameter a trial does not have is encoded as switched off."""
         cache = memo.rows.setdefault(names, {})
-        off: np.ndarray | None = None
+        off = off_values(space)
         rows = []
         for t in trials:
             finished = isinstance(t, FrozenTrial)
             row = cache.get(t.trial_id) if finished else None
             if row is None:
                 params = t._params if isinstance(t, FrozenTrial) else t.params
-                if all(k in params for k in names):
-                    row = np.array(
-                        [
-                            float(d.index_of(params[k]))
-                            if isinstance(d, CategoricalDistribution)
-                            else d.to_unit(params[k])
-                            for k, d in space.items()
-                        ]
-                    )
-                else:
-                    off = off_values(space) if off is None else off
-                    row = np.array(
-                        [
-                            off[j]
-                            if k not in params
-                            else float(d.index_of(params[k]))
-                            if isinstance(d, CategoricalDistribution)
-                            else d.to_unit(params[k])
-                            for j, (k, d) in enumerate(space.items())
-                        ]
-                    )
+                row = np.array(
+                    [
+                        off[j]
+                        if k not in params
+                        else float(d.index_of(params[k]))
+                        if isinstance(d, CategoricalDistribution)
+                        else d.to_unit(params[k])
+                        for j, (k, d) in enumerate(space.items())
+                    ]
+                )
                 if finished:
                     cache[t.trial_id] = row
             rows.append(row)
