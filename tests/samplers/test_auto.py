@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from benchmarks.conditional_spaces import branches
 
 import trimtab
 from trimtab.samplers import AutoSampler
@@ -32,22 +33,14 @@ def test_random_start_then_gp_on_a_small_flat_space_and_it_finds_the_optimum() -
     assert study.best_value < 1e-3
 
 
-def conditional(trial: trimtab.Trial) -> float:
-    kind = trial.suggest_categorical("kind", ["a", "b"])
-    x = trial.suggest_float("x", -2, 2)
-    if kind == "a":
-        return x**2 + (trial.suggest_float("a_only", 0, 1) - 0.3) ** 2
-    return 1 + x**2 + trial.suggest_int("b_only", 0, 3)
-
-
 def test_gp_for_a_small_conditional_space_tpe_for_a_large_one() -> None:
     study = trimtab.create_study(sampler=AutoSampler(seed=0))
-    study.optimize(conditional, n_trials=25)
+    study.optimize(branches, n_trials=25)
     assert chosen(study) == ["RandomSampler"] * 10 + ["GPSampler"] * 15
     assert study.best_value < 1e-4  # the GP models a_only where kind == "a"
     # four parameters in all, counting both branches': more than gp_max_params=3
     wide = trimtab.create_study(sampler=AutoSampler(seed=0, gp_max_params=3))
-    wide.optimize(conditional, n_trials=25)
+    wide.optimize(branches, n_trials=25)
     later = chosen(wide)[10:]
     assert later and set(later) == {"TPESampler"}
     assert {"a_only", "b_only"} <= {k for t in wide.trials[:10] for k in t.params}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmarks.conditional_spaces import branches
 
 import trimtab
 from trimtab.exceptions import TrimtabError
@@ -84,14 +85,6 @@ def test_maximize_and_failed_and_pruned_trials() -> None:
     states = [t.state for t in study.trials]
     assert states.count(TrialState.FAILED) == 15 and states.count(TrialState.PRUNED) == 15
     assert study.best_value > -0.05
-
-
-def branches(trial: trimtab.Trial) -> float:
-    kind = trial.suggest_categorical("kind", ["a", "b"])
-    x = trial.suggest_float("x", -2, 2)
-    if kind == "a":
-        return x**2 + (trial.suggest_float("a_only", 0, 1) - 0.3) ** 2
-    return 1 + x**2 + trial.suggest_int("b_only", 0, 3)
 
 
 def proposal(trial: FrozenTrial) -> dict[str, object]:
