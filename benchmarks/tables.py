@@ -23,7 +23,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import mean_ranks, references, regret_at
+from benchmarks.run import TIE_TOL, mean_ranks, references, regret_at
 from trimtab.benchmarks import get_problem
 
 SHORT = {"trimtab.": "tt.", "optuna.": "op.", "hyperopt.": "hy."}
@@ -108,10 +108,10 @@ def versus(results: list[dict[str, Any]], first: str, second: str, trials: int) 
         if not a or not b:
             continue
         ma, mb = statistics.median(a), statistics.median(b)
-        if ma < mb:
-            won += 1
-        elif ma == mb:
+        if abs(ma - mb) <= TIE_TOL:
             tied += 1
+        elif ma < mb:
+            won += 1
         else:
             pvalue = mannwhitneyu(a, b, alternative="two-sided").pvalue
             lost.append(f"{p} ({ma:.3g} vs {mb:.3g}, p = {pvalue:.2f})")
