@@ -205,6 +205,49 @@ def test_bad_arguments() -> None:
     for bad in (0, -1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="n_startup_trials"):
             GPSampler(n_startup_trials=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="input_warping='yes' must be True or False"):
+        GPSampler(input_warping="yes")  # type: ignore[arg-type]
+
+
+def valley(trial: trimtab.Trial) -> float:
+    """Flat over most of a log range, with a narrow valley near its top (as an SVM's error
+    in C and gamma): the variation a stationary kernel on the raw inputs fits badly."""
+    c = math.log10(trial.suggest_float("c", 1e-3, 1e3, log=True))
+    g = trial.suggest_float("g", 0.0, 1.0)
+    return 1.0 - math.exp(-(((c - 2.2) / 0.3) ** 2)) + (g - 0.3) ** 2
+
+
+def test_input_warping_is_fitted_and_finds_a_narrow_valley() -> None:
+    sampler = GPSampler(seed=0, input_warping=True)
+    study = trimtab.create_study(sampler=sampler)
+    study.optimize(valley, n_trials=40)
+    assert study.best_value < 1e-3  # optimum 0 at c = 10**2.2, g = 0.3
+    for t in study.trials:
+        assert 1e-3 <= t.params["c"] <= 1e3 and 0.0 <= t.params["g"] <= 1.0
+    warp = sampler._memo(study).last.warp  # log a, log b per input
+    assert warp is not None and np.abs(warp[:, 0]).max() > 0.3  # c's range is reshaped
+    # the same seed and history give the same proposals
+    again = trimtab.create_study(sampler=GPSampler(seed=0, input_warping=True))
+    again.optimize(valley, n_trials=15)
+    assert [t.params for t in again.trials] == [t.params for t in study.trials[:15]]
+
+
+def test_input_warping_on_mixed_spaces_and_the_2d_quadratic() -> None:
+    study = trimtab.create_study(sampler=GPSampler(seed=0, input_warping=True))
+    study.optimize(quadratic, n_trials=30)
+    assert study.best_value < 1e-3
+
+    def mixed(trial: trimtab.Trial) -> float:
+        x = trial.suggest_float("x", -5, 5)
+        n = trial.suggest_int("n", 1, 64, log=True)
+        kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+        return (x - 1.0) ** 2 + abs(math.log2(n) - 3) + (kind != "b")
+
+    study = trimtab.create_study(sampler=GPSampler(seed=1, input_warping=True))
+    study.optimize(mixed, n_trials=30)
+    assert study.best_value < 0.1 and study.best_params["kind"] == "b"
+    warp = study.sampler._memo(study).last.warp  # type: ignore[attr-defined]
+    assert warp is not None and (warp[:, 2] == 0.0).all()  # the categorical input: not warped
 
 
 def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
@@ -244,24 +287,30 @@ def _problem(seed: int, cat: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, (y - y.mean()) / y.std(), is_cat
 
 
+@pytest.mark.parametrize("warped", [False, True])
 @pytest.mark.parametrize("cat", [False, True])
-def test_marginal_likelihood_gradient_matches_finite_differences(cat: bool) -> None:
+def test_marginal_likelihood_gradient_matches_finite_differences(cat: bool, warped: bool) -> None:
     x, y, is_cat = _problem(0, cat)
     v = np.array([-0.7, 0.2, -0.1, 0.3, -3.0])
-    _, grad = neg_log_posterior(v, x, y, is_cat, False)
+    if warped:  # log a and log b of each input (a categorical input's stay 0)
+        warp = [0.3, -0.4, 0.0 if cat else 0.2, -0.2, 0.5, 0.0 if cat else -0.3]
+        v = np.concatenate([v[:3], warp, v[3:]])
+    _, grad = neg_log_posterior(v, x, y, is_cat, False, warped)
     for i in range(len(v)):
         e = np.zeros_like(v)
         e[i] = 1e-6
         fd = (
-            neg_log_posterior(v + e, x, y, is_cat, False)[0]
-            - neg_log_posterior(v - e, x, y, is_cat, False)[0]
+            neg_log_posterior(v + e, x, y, is_cat, False, warped)[0]
+            - neg_log_posterior(v - e, x, y, is_cat, False, warped)[0]
         ) / 2e-6
         assert grad[i] == pytest.approx(fd, rel=1e-4, abs=1e-6)
 
 
-def test_log_ei_gradient_matches_finite_differences() -> None:
+@pytest.mark.parametrize("warped", [False, True])
+def test_log_ei_gradient_matches_finite_differences(warped: bool) -> None:
     x, y, is_cat = _problem(1, True)
-    gp = GP(x, y, is_cat, Hyper(np.array([-1.0, -0.5, 0.0]), 0.0, -6.0))
+    warp = np.array([[0.4, -0.6, 0.0], [-0.3, 0.7, 0.0]]) if warped else None
+    gp = GP(x, y, is_cat, Hyper(np.array([-1.0, -0.5, 0.0]), 0.0, -6.0, warp))
     xs = np.array([[0.3, 0.7, 1.0], [0.9, 0.1, 2.0]])
     best = float(y.max()) + 0.5  # well above: exercises the small-EI branch too
     _, grad = log_ei_grad(gp, xs, best)

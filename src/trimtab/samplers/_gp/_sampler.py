@@ -71,6 +71,12 @@ class GPSampler(BaseSampler):
     that return the same value for the same parameters); by default the noise level is
     fitted with the other hyperparameters.
 
+    ``input_warping=True`` fits a Kumaraswamy warping of each numeric input with the
+    kernel's hyperparameters (``_model``; Snoek et al., ICML 2014), for objectives whose
+    scale of variation differs across a parameter's range (a narrow valley beside a
+    plateau). It costs two more hyperparameters per input. Off by default: see
+    docs/benchmarks.md ("Input warping") for where it helps and where it does not.
+
     The same seed and history give the same proposals on one machine. On another CPU, NumPy's
     BLAS may pick other kernels whose rounding differs in the last bits; a fit or an
     acquisition maximum can then come out slightly different, and over a long study the
@@ -82,6 +88,7 @@ class GPSampler(BaseSampler):
         *,
         n_startup_trials: int = 10,
         deterministic_objective: bool = False,
+        input_warping: bool = False,
         seed: int | None = None,
     ) -> None:
         if (
@@ -92,6 +99,9 @@ class GPSampler(BaseSampler):
             raise ValueError(f"n_startup_trials={n_startup_trials!r} must be an integer >= 1")
         self._n_startup = n_startup_trials
         self._deterministic = bool(deterministic_objective)
+        if not isinstance(input_warping, bool):
+            raise ValueError(f"input_warping={input_warping!r} must be True or False")
+        self._warping = input_warping
         self._random = RandomSampler(seed=seed)
         self._spaces: StudyCache[SpaceState] = StudyCache(SpaceState)
         self._memo: StudyCache[_Memo] = StudyCache(_Memo)
@@ -173,7 +183,9 @@ class GPSampler(BaseSampler):
             dtype=float,
         )
         cat = cat_sizes > 0
-        hyper = fit_hyper(x, y, cat, memo.hyper.get(names), self._deterministic)
+        hyper = fit_hyper(
+            x, y, cat, memo.hyper.get(names), self._deterministic, warped=self._warping
+        )
         memo.hyper[names] = memo.last = hyper
         gp = GP(x, y, cat, hyper)
         incumbent = float(y.max())
