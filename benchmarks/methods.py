@@ -229,6 +229,8 @@ METHODS: dict[str, Runner] = {
     "trimtab.qmc": _trimtab(lambda s, seed: s.QMCSampler(seed=seed)),
     "trimtab.cmaes": _trimtab(lambda s, seed: s.CMAESSampler(seed=seed)),
     "trimtab.gp": _trimtab(lambda s, seed: s.GPSampler(seed=seed)),
+    # an option, not a default: the GP with fitted input warping
+    "trimtab.gp_warped": _trimtab(lambda s, seed: s.GPSampler(seed=seed, input_warping=True)),
     "trimtab.ga": _trimtab(lambda s, seed: s.GeneticSampler(seed=seed)),
     "trimtab.nsga2": _trimtab(lambda s, seed: s.NSGAIISampler(seed=seed)),
     "optuna.random": _optuna(lambda o, s: o.samplers.RandomSampler(seed=s)),

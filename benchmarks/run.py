@@ -42,13 +42,16 @@ SUITE_DEFAULTS: dict[str, tuple[int, int]] = {"quick": (3, 30), "full": (3, 50)}
 """(seeds, budget) of each suite when ``--seeds`` / ``--budget`` are not given."""
 
 FULL_METHODS = tuple(
-    m for m in METHODS if m not in ("trimtab.nsga2", "optuna.nsga2", "optuna.tpe_multivariate")
+    m
+    for m in METHODS
+    if m not in ("trimtab.nsga2", "optuna.nsga2", "optuna.tpe_multivariate", "trimtab.gp_warped")
 )
 """The full suite's default methods: every method but the two NSGA-II (multi-objective
-algorithms; the single-objective genetic algorithm is ``trimtab.ga``) and Optuna's grouped
+algorithms; the single-objective genetic algorithm is ``trimtab.ga``), Optuna's grouped
 multivariate TPE (the same proposals as its default TPE, multivariate in Optuna 5, except on
-conditional spaces). Evaluations of the real tasks dominate the full suite's time, and every
-method pays them alike, so each method left out saves about a fifteenth of it."""
+conditional spaces) and the GP's input-warping option (``trimtab.gp_warped``, an option, not a
+default). Evaluations of the real tasks dominate the full suite's time, and every method pays
+them alike, so each method left out saves about a fifteenth of it."""
 
 
 def run_one(problem_name: str, method: str, budget: int, seed: int) -> dict[str, Any]:
