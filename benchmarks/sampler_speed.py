@@ -32,6 +32,7 @@ METHODS = (
     "trimtab.random",
     "optuna.random",
     "trimtab.gp",
+    "trimtab.gp_warped",
     "optuna.gp",
 )
 
@@ -45,7 +46,7 @@ def _space(trial: Any) -> float:
 
 def _one(method: str, n_trials: int) -> list[float]:
     framework, kind = method.split(".")
-    if kind not in ("tpe", "cmaes", "ga", "nsga2", "random", "gp"):
+    if method not in METHODS:
         raise SystemExit(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     if framework == "trimtab":
         import trimtab
@@ -59,7 +60,11 @@ def _one(method: str, n_trials: int) -> list[float]:
             "random": trimtab.samplers.RandomSampler,
             "gp": trimtab.samplers.GPSampler,
         }
-        study: Any = trimtab.create_study(sampler=ours[kind](seed=0))
+        if kind == "gp_warped":
+            sampler_: Any = trimtab.samplers.GPSampler(seed=0, input_warping=True)
+        else:
+            sampler_ = ours[kind](seed=0)
+        study: Any = trimtab.create_study(sampler=sampler_)
     else:
         import optuna
 
