@@ -85,7 +85,12 @@ def tables(results: list[dict[str, Any]], trials: int, methods: list[str] | None
         lines.append("")
     over = []
     for m in methods:
-        per = [r["overhead_per_trial"] for r in results if r["method"] == m]
+        # (runs kept without timings, such as benchmarks/data/i4-gp-warped-200, have none)
+        per = [
+            r["overhead_per_trial"]
+            for r in results
+            if r["method"] == m and "overhead_per_trial" in r
+        ]
         if per:
             over.append(f"{short(m)} {statistics.median(per) * 1e3:.3g}")
     lines.append("Overhead per trial, whole run, median over runs (ms): " + ", ".join(over) + ".")
