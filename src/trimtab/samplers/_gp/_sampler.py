@@ -74,8 +74,9 @@ class GPSampler(BaseSampler):
     ``input_warping=True`` fits a Kumaraswamy warping of each numeric input with the
     kernel's hyperparameters (``_model``; Snoek et al., ICML 2014), for objectives whose
     scale of variation differs across a parameter's range (a narrow valley beside a
-    plateau). It costs two more hyperparameters per input. Off by default: see
-    docs/benchmarks.md ("Input warping") for where it helps and where it does not.
+    plateau). It costs two more hyperparameters per input. Off by default: it wins the real
+    tasks measured and loses some smooth synthetic functions (docs/benchmarks.md, "Why the GP
+    stalls on `svm_diabetes`, and input warping").
 
     The same seed and history give the same proposals on one machine. On another CPU, NumPy's
     BLAS may pick other kernels whose rounding differs in the last bits; a fit or an
