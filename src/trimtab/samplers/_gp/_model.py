@@ -64,6 +64,17 @@ def kumaraswamy(
     return w, dw_dx, dw_dlog_a, dw_dlog_b
 
 
+def warp_inputs(
+    x: np.ndarray, cat: np.ndarray, warp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``x`` with its numeric columns warped by ``warp`` (rows log a, log b), and the
+    derivatives of the warped numeric columns in ``x``, ``log a`` and ``log b``."""
+    num = ~cat
+    out = x.copy()
+    out[:, num], dw_dx, dw_da, dw_db = kumaraswamy(x[:, num], warp[0, num], warp[1, num])
+    return out, dw_dx, dw_da, dw_db
+
+
 def sq_dist(a: np.ndarray, b: np.ndarray, inv_l2: np.ndarray, cat: np.ndarray) -> np.ndarray:
     """Scaled squared distances between the rows of ``a`` (m, d) and ``b`` (n, d)."""
     num = ~cat
@@ -113,12 +124,7 @@ class Hyper:
 
     def inputs(self, x: np.ndarray, cat: np.ndarray) -> np.ndarray:
         """``x`` with its numeric columns warped (``x`` itself without warping)."""
-        if self.warp is None:
-            return x
-        out = x.copy()
-        num = ~cat
-        out[:, num] = kumaraswamy(x[:, num], self.warp[0, num], self.warp[1, num])[0]
-        return out
+        return x if self.warp is None else warp_inputs(x, cat, self.warp)[0]
 
 
 def length_scale_prior(log_l: np.ndarray) -> tuple[float, np.ndarray]:
@@ -161,8 +167,7 @@ def neg_log_posterior(
     h = Hyper.from_vector(v, warped)
     num = ~cat
     if h.warp is not None:
-        x = x.copy()
-        x[:, num], _, dw_da, dw_db = kumaraswamy(x[:, num], h.warp[0, num], h.warp[1, num])
+        x, _, dw_da, dw_db = warp_inputs(x, cat, h.warp)
     inv_l2 = np.exp(-2.0 * h.log_l)
     amp, noise = math.exp(h.log_amp), math.exp(h.log_noise)
     r2 = sq_dist(x, x, inv_l2, cat)
@@ -195,8 +200,7 @@ def neg_log_posterior(
         # d nll / d (warped x_ij) = -2 / l_j^2 (x_ij rows_i - (m x_j)_i), then the chain rule
         xn = x[:, num]
         g_x = -2.0 * inv_l2[num] * (xn * rows[:, None] - m @ xn)
-        grad[d : 2 * d] = 0.0
-        grad[2 * d : 3 * d] = 0.0
+        grad[d : 3 * d] = 0.0  # categorical inputs' shapes: no gradient
         grad[d : 2 * d][num] = (g_x * dw_da).sum(0)
         grad[2 * d : 3 * d][num] = (g_x * dw_db).sum(0)
         # log a, log b ~ N(0, 0.5^2) (categorical inputs: held at 0 by their bounds)
@@ -291,12 +295,9 @@ class GP:
 
     def predict_grad(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, variance and their gradients in the numeric inputs (zero for categorical)."""
-        warp = self.h.warp
         xw, dw_dx = xs, None
-        if warp is not None:
-            num = ~self.cat
-            xw = xs.copy()
-            xw[:, num], dw_dx, _, _ = kumaraswamy(xs[:, num], warp[0, num], warp[1, num])
+        if self.h.warp is not None:
+            xw, dw_dx, _, _ = warp_inputs(xs, self.cat, self.h.warp)
         r2 = sq_dist(xw, self.xw, self.inv_l2, self.cat)
         ks, dk_dr2 = matern52(r2, self.amp)
         mean = ks @ self.alpha
