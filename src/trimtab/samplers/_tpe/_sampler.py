@@ -35,7 +35,6 @@ the brackets through their values at common rungs.)
 from __future__ import annotations
 
 import math
-import operator
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -64,6 +63,24 @@ def _reached_key(loss: Callable[[float], float]) -> Callable[[FrozenTrial], tupl
         return (-step, loss(t.intermediate_values[step]), t.number)
 
     return key
+
+
+class _Rows:
+    """The unit-cube codes of finished trials for one tuple of parameter names: one row per
+    trial in a matrix that grows by doubling, and each trial id's row number."""
+
+    def __init__(self, d: int) -> None:
+        self.index: dict[int, int] = {}
+        self.matrix = np.empty((64, d))
+        self.n = 0
+
+    def add(self, trial_id: int, row: Sequence[float]) -> int:
+        if self.n == len(self.matrix):
+            self.matrix = np.vstack([self.matrix, np.empty_like(self.matrix)])
+        self.matrix[self.n] = row
+        self.index[trial_id] = self.n
+        self.n += 1
+        return self.n - 1
 
 
 def default_gamma(n: int) -> int:
@@ -107,9 +124,7 @@ class TPESampler(BaseSampler):
         self._random = RandomSampler(seed=seed)  # startup trials and fallbacks
         # per study: encoded rows of finished trials (by parameter names, then trial id), and
         # the incrementally kept relative search space (trial ids seen, the space)
-        self._rows: StudyCache[dict[tuple[str, ...], dict[int, tuple[float, ...]]]] = StudyCache(
-            dict
-        )
+        self._rows: StudyCache[dict[tuple[str, ...], _Rows]] = StudyCache(dict)
         self._spaces: StudyCache[SpaceState] = StudyCache(SpaceState)
 
     def reseed_rng(self) -> None:
@@ -167,23 +182,27 @@ class TPESampler(BaseSampler):
         # the pruner says which trials are comparable (Hyperband: the same bracket)
         history = study.pruner.comparable_trials(study, trial.number, study.get_trials(states))
         usable = self._usable(study, trial, space, relative, history)
-        complete = [t for t in usable if t.state == TrialState.COMPLETE]
-        stopped: list[FrozenTrial] = []  # stopped early with reports: ranked after the complete
-        if len(study.directions) == 1:
-            stopped = [
-                t
-                for t in usable
-                if t.state in (TrialState.PRUNED, TrialState.PAUSED) and t.intermediate_values
-            ]
+        # COMPLETE trials, trials stopped early with reports (one objective: ranked after the
+        # complete ones) and the others (running, for the liar: in the bad group)
+        complete: list[FrozenTrial] = []
+        stopped: list[FrozenTrial] = []
+        others: list[FrozenTrial] = []
+        ranks_stopped = len(study.directions) == 1
+        for t in usable:
+            state = t.state
+            if state is TrialState.COMPLETE:
+                complete.append(t)
+            elif (
+                ranks_stopped
+                and (state is TrialState.PRUNED or state is TrialState.PAUSED)
+                and t.intermediate_values
+            ):
+                stopped.append(t)
+            else:
+                others.append(t)
         if len(complete) + len(stopped) < max(self._n_startup, 2):
             return None
-        ranked_ids = {t.number for t in complete} | {t.number for t in stopped}
-        below, above, weights = self._split(
-            study.directions,
-            complete,
-            stopped,
-            [t for t in usable if t.number not in ranked_ids],
-        )
+        below, above, weights = self._split(study.directions, complete, stopped, others)
         return self._pick(study, trial, space, relative, below, above, below_weights=weights)
 
     def _usable(
@@ -276,13 +295,17 @@ class TPESampler(BaseSampler):
             def loss(v: float) -> float:
                 return math.inf if math.isnan(v) else sign * v
 
-            ranked = sorted(complete, key=lambda t: (loss((t.values or (math.nan,))[0]), t.number))
+            # complete trials by (loss, number): one argsort instead of a keyed Python sort
+            losses = sign * np.array(
+                [t.values[0] if t.values else math.nan for t in complete], dtype=float
+            )
+            losses[np.isnan(losses)] = math.inf
+            order = np.lexsort((np.array([t.number for t in complete]), losses))
+            ranked = [complete[i] for i in order]
             ranked += sorted(stopped, key=_reached_key(loss))
             if n_below < len(complete):  # EI weights need comparable values: finals only
-                losses = np.array(
-                    [loss((t.values or (math.nan,))[0]) for t in ranked[: n_below + 1]]
-                )
-                gains = losses[-1] - losses[:-1]  # improvement over the best of the bad group
+                top = losses[order[: n_below + 1]]
+                gains = top[-1] - top[:-1]  # improvement over the best of the bad group
                 if np.isfinite(gains).all() and gains.max() > 0:
                     weights = np.maximum(gains, 1e-12 * gains.max())
         else:  # several objectives: peel Pareto fronts
@@ -301,18 +324,26 @@ class TPESampler(BaseSampler):
         """Each trial's value of each parameter in unit coordinates (choice index for
         categorical); finished trials' codes are cached, they never change."""
         names = tuple(space)
-        cache = self._rows(study).setdefault(names, {})
-        pick = operator.itemgetter(*names)
-        rows = []
-        for t in trials:
-            row = cache.get(t.trial_id)
-            if row is None:
-                codes = self._encode(t, space)
-                row = pick(codes) if len(names) > 1 else (pick(codes),)
-                if t.state.is_finished():  # finished trials never change
-                    cache[t.trial_id] = row
-            rows.append(row)
-        matrix = np.array(rows, dtype=float).reshape(len(rows), len(names))
+        rows = self._rows(study)
+        store = rows.get(names)
+        if store is None:
+            store = rows[names] = _Rows(len(names))
+        index = store.index
+        idx = [index.get(t.trial_id, -1) for t in trials]
+        fresh: list[tuple[int, list[float]]] = []  # unfinished trials' rows: not cached
+        if -1 in idx:
+            for i, t in enumerate(trials):
+                if idx[i] < 0:
+                    codes = self._encode(t, space)
+                    row = [codes[name] for name in names]
+                    if t.state.is_finished():  # finished trials never change
+                        idx[i] = store.add(t.trial_id, row)
+                    else:
+                        idx[i] = 0
+                        fresh.append((i, row))
+        matrix = store.matrix[np.array(idx, dtype=np.intp)].reshape(len(trials), len(names))
+        for i, row in fresh:
+            matrix[i] = row
         return {name: matrix[:, j] for j, name in enumerate(names)}
 
     @staticmethod
