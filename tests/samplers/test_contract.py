@@ -91,8 +91,8 @@ def test_failed_and_pruned_trials_in_the_history(name: str) -> None:
     study = trimtab.create_study(sampler=FACTORIES[name](0))
     study.optimize(objective, n_trials=35)
     states = Counter(t.state for t in study.trials)
-    assert states[TrialState.PRUNED] == 7 and states[TrialState.FAILED] >= 7
-    assert states[TrialState.COMPLETE] + states[TrialState.PRUNED] + states[TrialState.FAILED] == 35
+    # 7 pruned; 7 raised and 3 NaN (trials 6, 20, 27) failed; the other 18 complete
+    assert states == {TrialState.PRUNED: 7, TrialState.FAILED: 10, TrialState.COMPLETE: 18}
     for t in study.trials:  # every trial, after failures too, got a valid proposal
         assert -2.0 <= t.params["x"] <= 2.0 and t.params["n"] in range(1, 6)
 
