@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import statistics
 import subprocess
 import sys
@@ -68,6 +69,25 @@ def test_good_trials_weigh_by_their_improvement() -> None:
         proposals.append(trial.suggest_float("x", 0, 1))
         study.tell(trial, state=TrialState.FAILED)
     assert sum(abs(x - 0.2) < abs(x - 0.8) for x in proposals) >= 32
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_plateau_measured_again_and_again_does_not_capture_the_search(seed: int) -> None:
+    # Branin rounded down to even numbers: a piecewise-constant objective whose best level
+    # is a region. Trials on it repeat the value to the last digit and tell nothing new, so
+    # the good group counts them as one observation and its kernels stay wide (when each
+    # repeat counted, 30 to 69 of the 100 trials after trial 50 re-measured that level)
+    def rounded_branin(trial: trimtab.Trial) -> float:
+        x = trial.suggest_float("x", -5, 10)
+        y = trial.suggest_float("y", 0, 15)
+        b = (y - 5.1 / (4 * math.pi**2) * x * x + 5 / math.pi * x - 6) ** 2
+        return math.floor((b + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10) / 2)
+
+    study = trimtab.create_study(sampler=TPESampler(seed=seed))
+    study.optimize(rounded_branin, n_trials=150)
+    values = [t.value for t in study.trials]
+    assert study.best_value == 0.0
+    assert sum(v == 0.0 for v in values[50:]) < 30
 
 
 def test_integer_values_are_modelled_as_values() -> None:

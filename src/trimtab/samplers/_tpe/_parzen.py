@@ -16,6 +16,8 @@ hyperopt with the exponent (2) and the minimum bandwidth factor (0.01) that Wata
 "Tree-structured Parzen Estimator: Understanding Its Algorithm Components and Their Roles
 for Better Empirical Performance" (arXiv 2304.11127, 2023), studies in his bandwidth ablation;
 exponent 1 (Optuna's ``1 / min(100, n + 2)``) keeps the few good observations' kernels wide.
+``n`` may be given as an effective sample size below the count (``TPESampler`` passes the
+good group's: weighted observations, of which equal objective values count as one).
 A categorical kernel puts weight ``1 + p / (n + 1)`` on its observation's choice and
 ``p / (n + 1)`` on every choice (``p`` the prior weight), normalised.
 
@@ -185,7 +187,9 @@ def _categorical_table(
 class ParzenEstimator:
     """``observations``: name -> array (unit coordinates, or choice indices for categorical);
     ``weights``: one non-negative weight per observation (default: all 1); the prior
-    component weighs ``prior_weight`` against them."""
+    component weighs ``prior_weight`` against them. ``effective_n`` (style ``"tpe"``): the
+    sample size the minimum width is computed from, when the observations are worth fewer
+    than their number (default: their number)."""
 
     def __init__(
         self,
@@ -195,6 +199,7 @@ class ParzenEstimator:
         *,
         weights: np.ndarray | None = None,
         style: Style = "tpe",
+        effective_n: float | None = None,
     ) -> None:
         self.space = dict(space)
         n = len(next(iter(observations.values()))) if observations else 0
@@ -220,7 +225,8 @@ class ParzenEstimator:
             len(numeric), n
         )
         if style == "tpe":
-            floor = max(MIN_BANDWIDTH, (n + 2.0) ** -MAGIC_CLIP_EXPONENT)
+            size = n if effective_n is None else min(float(n), effective_n)
+            floor = max(MIN_BANDWIDTH, (size + 2.0) ** -MAGIC_CLIP_EXPONENT)
             bw = neighbor_bandwidths(obs)
         else:
             floor = 1.0 / min(100.0, n + 1.0)

@@ -16,8 +16,13 @@ Better Empirical Performance" (arXiv 2304.11127, 2023):
   (uniform weights for several objectives, where there is no scalar improvement, and when
   the good group holds a trial stopped early, whose value is not a final one);
 - adaptive Parzen estimators (see ``_parzen``): per-kernel widths from the gaps to the
-  neighbouring observations, clipped below at ``max(0.01, (n + 2) ** -2)``; a prior
-  component; integer and stepped parameters as probabilities of their values;
+  neighbouring observations, clipped below at ``max(0.01, (n + 2) ** -2)``; for the good
+  group ``n`` is its effective sample size (Kish, "Survey Sampling", 1965: ``(sum w)^2 /
+  sum w^2``), trials with equal values pooled, so a group whose weight sits on a few
+  trials, or on one plateau of a piecewise-constant objective measured many times over,
+  keeps kernels as wide as a sample of that size would (trimtab's choice; measured in
+  docs/benchmarks.md); a prior component; integer and stepped parameters as probabilities
+  of their values;
 - the proposal is, of ``n_ei_candidates`` draws from l(x), the one that maximises
   l(x) / g(x).
 
@@ -81,6 +86,21 @@ class _Rows:
         self.index[trial_id] = self.n
         self.n += 1
         return self.n - 1
+
+
+def _effective_size(trials: Sequence[FrozenTrial], weights: np.ndarray | None) -> float:
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` of the good group, the trials
+    that finished with equal values pooled into one observation of their summed weight: a
+    plateau of the objective measured twenty times is one piece of evidence, not twenty, and
+    a group whose weight sits on a few trials is as uncertain as a sample of that size."""
+    w = np.ones(len(trials)) if weights is None else np.asarray(weights, dtype=float)
+    pooled: dict[object, float] = {}
+    for t, wt in zip(trials, w, strict=True):
+        key = tuple(t.values) if t.state is TrialState.COMPLETE and t.values else t.number
+        pooled[key] = pooled.get(key, 0.0) + float(wt)
+    mass = np.fromiter(pooled.values(), dtype=float, count=len(pooled))
+    squares = float((mass * mass).sum())
+    return float(mass.sum() ** 2 / squares) if squares > 0 else float(len(trials))
 
 
 def default_gamma(n: int) -> int:
@@ -256,6 +276,7 @@ class TPESampler(BaseSampler):
             prior,
             weights=below_weights,
             style=self._style,
+            effective_n=_effective_size(below, below_weights),
         )
         bad = ParzenEstimator(
             self._observe(study, above, space), space, self._prior_weight, style=self._style
