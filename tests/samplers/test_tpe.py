@@ -76,7 +76,7 @@ def test_a_plateau_measured_again_and_again_does_not_capture_the_search(seed: in
     # Branin rounded down to even numbers: a piecewise-constant objective whose best level
     # is a region. Trials on it repeat the value to the last digit and tell nothing new, so
     # the good group counts them as one observation and its kernels stay wide (when each
-    # repeat counted, 30 to 69 of the 100 trials after trial 50 re-measured that level)
+    # repeat counted, 30 to 67 of the 100 trials after trial 50 re-measured that level)
     def rounded_branin(trial: trimtab.Trial) -> float:
         x = trial.suggest_float("x", -5, 10)
         y = trial.suggest_float("y", 0, 15)
