@@ -276,7 +276,8 @@ class TPESampler(BaseSampler):
             prior,
             weights=below_weights,
             style=self._style,
-            effective_n=_effective_size(below, below_weights),
+            # the BOHB style's widths come from Scott's rule and take no effective size
+            effective_n=_effective_size(below, below_weights) if self._style == "tpe" else None,
         )
         bad = ParzenEstimator(
             self._observe(study, above, space), space, self._prior_weight, style=self._style
