@@ -21,7 +21,12 @@
   trial count, the noise variance and the choice; the first worker to claim the decision makes
   it), so every worker follows the same one.
 - Otherwise TPE (large spaces, long studies), multivariate and grouped (for conditional
-  spaces), with the constant liar so parallel workers spread out.
+  spaces), with the constant liar so parallel workers spread out, and the good group's
+  minimum kernel width from its trial count with equal values pooled rather than from its EI
+  weights' effective size (TPESampler's own rule): taking over a GP's history, whose EI weight
+  sits on a few refined best points, the weights' rule widens the kernels out of the region the
+  GP refined (on the real tasks at 200 trials, ``mlp_diabetes`` better on 7 of 10 seeds and
+  worse on 1 with the counts; docs/benchmarks.md, "The default's TPE phase").
 
 The choice is recorded on every trial (system attribute ``auto:sampler``) and derived from
 stored trials and the study's ``auto:handover`` only, so every worker chooses alike and a
@@ -148,9 +153,13 @@ class AutoSampler(BaseSampler):
             if name == GP:
                 sampler = samplers.GPSampler(n_startup_trials=1, seed=seed)
             elif name == TPE:
-                sampler = samplers.TPESampler(
+                tpe = samplers.TPESampler(
                     n_startup_trials=2, group=True, constant_liar=True, seed=seed
                 )
+                # after the GP phase the EI weight sits on the GP's refined best points:
+                # kernel widths from the pooled counts, not the weights (see _tpe._sampler)
+                tpe._floor_from_weights = False
+                sampler = tpe
             else:
                 sampler = samplers.NSGAIISampler(seed=seed)
             self._samplers[name] = sampler

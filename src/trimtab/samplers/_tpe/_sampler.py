@@ -21,8 +21,12 @@ Better Empirical Performance" (arXiv 2304.11127, 2023):
   sum w^2``), trials with equal values pooled, so a group whose weight sits on a few
   trials, or on one plateau of a piecewise-constant objective measured many times over,
   keeps kernels as wide as a sample of that size would (trimtab's choice; measured in
-  docs/benchmarks.md); a prior component; integer and stepped parameters as probabilities
-  of their values;
+  docs/benchmarks.md). ``AutoSampler``'s TPE, which takes over a history of 100 GP trials,
+  pools equal values but leaves the weights out (``_floor_from_weights = False``): the GP's
+  refined best points carry most of the EI weight there, and widening the kernels to their
+  small effective size sent the search out of the region the GP had refined (worse on 8 of
+  10 seeds of ``mlp_diabetes`` at 200 trials; docs/benchmarks.md). A prior component;
+  integer and stepped parameters as probabilities of their values;
 - the proposal is, of ``n_ei_candidates`` draws from l(x), the one that maximises
   l(x) / g(x).
 
@@ -92,7 +96,8 @@ def _effective_size(trials: Sequence[FrozenTrial], weights: np.ndarray | None) -
     """Kish's effective sample size ``(sum w)^2 / sum w^2`` of the good group, the trials
     that finished with equal values pooled into one observation of their summed weight: a
     plateau of the objective measured twenty times is one piece of evidence, not twenty, and
-    a group whose weight sits on a few trials is as uncertain as a sample of that size."""
+    a group whose weight sits on a few trials is as uncertain as a sample of that size.
+    ``weights=None``: every trial weighs one (only the pooling of equal values counts)."""
     w = np.ones(len(trials)) if weights is None else np.asarray(weights, dtype=float)
     pooled: dict[object, float] = {}
     for t, wt in zip(trials, w, strict=True):
@@ -111,6 +116,9 @@ class TPESampler(BaseSampler):
     """Tree-structured Parzen estimator. See the module docstring for the algorithm."""
 
     _style: Style = "tpe"  # the kernels of ``_parzen``
+    # the good group's minimum width from the EI weights' effective size (False: from the
+    # pooled counts alone; AutoSampler's choice, see the module docstring)
+    _floor_from_weights: bool = True
 
     def __init__(
         self,
@@ -277,7 +285,11 @@ class TPESampler(BaseSampler):
             weights=below_weights,
             style=self._style,
             # the BOHB style's widths come from Scott's rule and take no effective size
-            effective_n=_effective_size(below, below_weights) if self._style == "tpe" else None,
+            effective_n=(
+                _effective_size(below, below_weights if self._floor_from_weights else None)
+                if self._style == "tpe"
+                else None
+            ),
         )
         bad = ParzenEstimator(
             self._observe(study, above, space), space, self._prior_weight, style=self._style
