@@ -185,8 +185,8 @@ class CMAESSampler(BaseSampler):
             return memo.names
         n = len(state.seen)
         if union.keys() != memo.union or n >= 2 * memo.checked_at:
-            # the GP's reading of the history (NumPy only; imported here, the GP package
-            # itself is not needed for a flat space)
+            # the GP's reading of the history; importing it loads the GP package (SciPy),
+            # which only conditional spaces pay for
             from trimtab.samplers._gp._conditional import infer_rules
 
             rules = infer_rules(study.get_trials((TrialState.COMPLETE,)), union, shared)
