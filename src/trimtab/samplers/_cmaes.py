@@ -15,12 +15,13 @@ categorical distribution for each categorical parameter, all updated together by
 gradient. Integer-like parameters with more than ``MAX_LEVELS`` values are treated as
 continuous and snapped. Parameters outside that shared space are drawn at random, and so are
 the shared ones that switch them on (``branch`` when ``x0`` exists only for ``branch ==
-'branin'``, read off the history as the GP does; ``_gp._conditional``): the strategy would rank
-a branch by samples whose branch-only parameters are random, so it learns the branch with the
-best average rather than the best optimum, and settles on it. On the suite's ``conditional``
-problem, 40 seeds, median regret at 200 trials was 0.60 (the easy branch) with the switch in
-the CMA-ES against 0.39 for random search and 0.32 for Optuna's CMA-ES, which samples every
-categorical parameter at random (docs/benchmarks.md, "CMA-ES on a conditional space").
+'branin'``, read off the history as the GP does: ``_search_space.infer_rules``): the
+strategy would rank a branch by samples whose branch-only parameters are random, so it
+learns the branch with the best average rather than the best optimum, and settles on it. On
+the suite's ``conditional`` problem, 40 seeds, median regret at 200 trials was 0.60 (the
+easy branch) with the switch in the CMA-ES against 0.39 for random search and 0.32 for
+Optuna's CMA-ES, which samples every categorical parameter at random (docs/benchmarks.md,
+"CMA-ES on a conditional space").
 
 Nothing is pickled: each trial records its candidate (``cma:x``, per parameter: its
 unit-cube value, or a categorical choice's index; in the mixed case also the optimiser's raw
@@ -46,7 +47,7 @@ from trimtab.distributions import (
 )
 from trimtab.samplers._base import BaseSampler, StudyCache
 from trimtab.samplers._random import RandomSampler
-from trimtab.samplers._search_space import SpaceState
+from trimtab.samplers._search_space import SpaceState, infer_rules
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 from trimtab.trial._frozen import FIXED_PARAMS_ATTR
 
@@ -180,15 +181,11 @@ class CMAESSampler(BaseSampler):
         read again when a new parameter appears or the trial count has doubled, so the cost
         per trial stays flat."""
         memo = self._switch_memo(study)
-        union = {k: d for g in state.groups for k, d in g.items()}
-        if len(union) == len(shared):  # flat: nothing conditional
+        if sum(len(g) for g in state.groups) == len(shared):  # flat: nothing conditional
             return memo.names
+        union = {k: d for g in state.groups for k, d in g.items()}
         n = len(state.seen)
         if union.keys() != memo.union or n >= 2 * memo.checked_at:
-            # the GP's reading of the history; importing it loads the GP package (SciPy),
-            # which only conditional spaces pay for
-            from trimtab.samplers._gp._conditional import infer_rules
-
             rules = infer_rules(study.get_trials((TrialState.COMPLETE,)), union, shared)
             memo.names |= {r.parent for r in rules.values() if r.parent in shared}
             memo.union, memo.checked_at = set(union), n

@@ -1,14 +1,17 @@
 """What a study's finished trials say about its search space, kept up to date incrementally:
 the parameters every COMPLETE trial shares (with identical distributions), and the partition
-of all parameters into groups that always appear together."""
+of all parameters into groups that always appear together; and which discrete parameter
+switches each conditional one on (``infer_rules``, read by the GP and the CMA-ES)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from trimtab.distributions import BaseDistribution
-from trimtab.trial import TrialState
+import numpy as np
+
+from trimtab.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
+from trimtab.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from trimtab.study import Study
@@ -61,3 +64,75 @@ class SpaceState:
 
 def same(a: BaseDistribution | None, b: BaseDistribution) -> bool:
     return a is b or a == b
+
+
+class Rule(NamedTuple):
+    """``name`` is active where ``parent`` is active and takes one of ``values`` (its choice
+    indices, or its integers)."""
+
+    parent: str
+    values: frozenset[int]
+
+
+def infer_rules(
+    trials: Sequence[FrozenTrial],
+    union: Mapping[str, BaseDistribution],
+    shared: Mapping[str, BaseDistribution],
+) -> dict[str, Rule]:
+    """A rule for each parameter of ``union`` not in ``shared`` that has one, parents first.
+
+    ``union`` holds every parameter the trials have with one distribution throughout (a
+    parameter present with another distribution in some trial must not be in it)."""
+    optional = [k for k in union if k not in shared]
+    if not optional or not trials:
+        return {}
+    names = list(union)
+    col = {k: j for j, k in enumerate(names)}
+    discrete = [
+        k for k in names if isinstance(union[k], (CategoricalDistribution, IntDistribution))
+    ]
+    present = np.zeros((len(trials), len(names)), dtype=bool)
+    codes = np.full((len(trials), len(discrete)), np.iinfo(np.int64).min, dtype=np.int64)
+    for i, t in enumerate(trials):
+        params = t._params
+        for k in names:
+            if k in params:
+                present[i, col[k]] = True
+        for j, k in enumerate(discrete):
+            if k in params:
+                codes[i, j] = _code(union[k], params[k])
+    count = present.sum(0)
+    rules: dict[str, Rule] = {}
+    for p in optional:
+        on = present[:, col[p]]
+        best: tuple[int, str, frozenset[int]] | None = None
+        for j, q in enumerate(discrete):
+            if q == p or count[col[q]] <= count[col[p]]:
+                continue  # a parent is in strictly more trials (so rules never form a cycle)
+            q_on = present[:, col[q]]
+            if np.any(on & ~q_on):
+                continue
+            with_p = np.unique(codes[on, j])
+            without_p = np.unique(codes[q_on & ~on, j])
+            if np.intersect1d(with_p, without_p).size:
+                continue
+            if best is None or count[col[q]] < best[0]:  # the most specific parent
+                best = (int(count[col[q]]), q, frozenset(int(v) for v in with_p))
+        if best is not None:
+            rules[p] = Rule(best[1], best[2])
+    # a parent without a rule of its own must be shared, or its children are unreliable
+    order: dict[str, Rule] = {}
+    pending = dict(rules)
+    while pending:
+        ready = {k: r for k, r in pending.items() if r.parent in shared or r.parent in order}
+        if not ready:
+            break
+        for k in sorted(ready, key=lambda k: -count[col[k]]):
+            order[k] = pending.pop(k)
+    return order
+
+
+def _code(dist: BaseDistribution, value: Any) -> int:
+    if isinstance(dist, CategoricalDistribution):
+        return int(dist.index_of(value))
+    return int(value)
