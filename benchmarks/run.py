@@ -132,8 +132,11 @@ def best_so_far(values: list[float]) -> list[float]:
 
 
 def regret_at(r: dict[str, Any], refs: dict[str, float], trials: int) -> float:
-    """Simple regret of one run's best value within its first ``trials`` evaluations."""
-    return max(0.0, min(r["values"][:trials]) - refs[r["problem"]])
+    """Simple regret of one run's best value within its first ``trials`` evaluations; on a
+    classification task in whole misclassified examples (``Problem.quantize``), so that the
+    same count of errors in other folds is a tie and not a rank."""
+    regret = max(0.0, min(r["values"][:trials]) - refs[r["problem"]])
+    return get_problem(r["problem"]).quantize(regret)
 
 
 def mean_ranks(
@@ -261,7 +264,8 @@ def report(
 
 
 def get_regret(r: dict[str, Any], refs: dict[str, float]) -> float:
-    return max(0.0, min(r["values"]) - refs[r["problem"]])
+    """Simple regret of a whole run (``regret_at`` its last trial)."""
+    return regret_at(r, refs, len(r["values"]))
 
 
 def plot(results: list[dict[str, Any]], methods: list[str], problems: list[str], out: Path) -> None:

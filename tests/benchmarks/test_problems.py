@@ -89,3 +89,31 @@ def test_real_tasks_return_a_cross_validated_error() -> None:
     value = p.evaluate({"C": 10.0, "gamma": 0.01})
     assert 0.0 <= value < 0.2
     assert math.isnan(p.optimum) or p.optimum <= value + 1e-12
+
+
+def test_classification_tasks_count_misclassified_examples() -> None:
+    """Regret on a classification task is in whole examples: the same number of errors in
+    other folds is equal, one example more is one unit more; 1 - R^2 stays continuous."""
+    p = get_problem("svm_breast_cancer")
+    assert p.resolution == pytest.approx(1 / 569)
+    assert get_problem("svm_diabetes").resolution == 0.0
+    assert get_problem("branin").resolution == 0.0
+    # breast_cancer's 3 stratified folds hold 190, 190 and 189 examples
+    two_a = (1 / 190 + 1 / 190 + 0 / 189) / 3
+    two_b = (0 / 190 + 1 / 190 + 1 / 189) / 3
+    three = (1 / 190 + 1 / 190 + 1 / 189) / 3
+    assert two_a != two_b
+    assert p.quantize(two_a) == p.quantize(two_b) == pytest.approx(2 / 569)
+    assert p.quantize(three) - p.quantize(two_a) == pytest.approx(1 / 569)
+    assert get_problem("svm_diabetes").quantize(3.7e-8) == 3.7e-8
+
+
+def test_dataset_sizes_are_scikit_learns() -> None:
+    pytest.importorskip("sklearn")
+    from sklearn import datasets
+
+    from trimtab.benchmarks._real import N_SAMPLES
+
+    for name, n in N_SAMPLES.items():
+        x, _ = getattr(datasets, f"load_{name}")(return_X_y=True)
+        assert len(x) == n, name
