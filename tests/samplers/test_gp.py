@@ -205,7 +205,7 @@ def test_bad_arguments() -> None:
     for bad in (0, -1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="n_startup_trials"):
             GPSampler(n_startup_trials=bad)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="input_warping='yes' must be True or False"):
+    with pytest.raises(ValueError, match="input_warping='yes' must be True, False or 'log'"):
         GPSampler(input_warping="yes")  # type: ignore[arg-type]
 
 
@@ -250,6 +250,26 @@ def test_input_warping_on_mixed_spaces_and_the_2d_quadratic() -> None:
     assert warp is not None and (warp[:, 2] == 0.0).all()  # the categorical input: not warped
 
 
+def test_log_warping_warps_only_the_log_parameters() -> None:
+    """``input_warping="log"``: the log-scale input is reshaped, the linear one is not; and a
+    space without log parameters gets exactly the plain GP's proposals."""
+    sampler = GPSampler(seed=0, input_warping="log")
+    study = trimtab.create_study(sampler=sampler)
+    study.optimize(valley, n_trials=40)
+    assert study.best_value < 1e-3
+    last = sampler._memo(study).last
+    assert last.warp is not None and last.warp_cols is not None
+    assert list(last.warp_cols) == [True, False]  # c is log=True, g is not
+    assert np.abs(last.warp[:, 0]).max() > 0.3 and (last.warp[:, 1] == 0.0).all()
+
+    plain = trimtab.create_study(sampler=GPSampler(seed=3))
+    plain.optimize(quadratic, n_trials=15)
+    logw = trimtab.create_study(sampler=GPSampler(seed=3, input_warping="log"))
+    logw.optimize(quadratic, n_trials=15)
+    assert [t.params for t in logw.trials] == [t.params for t in plain.trials]
+    assert logw.sampler._memo(logw).last.warp is None  # type: ignore[attr-defined]
+
+
 def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'gp.db'}"
     trimtab.create_study(study_name="gp", storage=url)
@@ -287,30 +307,41 @@ def _problem(seed: int, cat: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, (y - y.mean()) / y.std(), is_cat
 
 
-@pytest.mark.parametrize("warped", [False, True])
+@pytest.mark.parametrize("warped", [False, True, "first"])
 @pytest.mark.parametrize("cat", [False, True])
-def test_marginal_likelihood_gradient_matches_finite_differences(cat: bool, warped: bool) -> None:
+def test_marginal_likelihood_gradient_matches_finite_differences(
+    cat: bool, warped: bool | str
+) -> None:
     x, y, is_cat = _problem(0, cat)
     v = np.array([-0.7, 0.2, -0.1, 0.3, -3.0])
+    # "first": only input 0 warped (as input_warping="log" with one log parameter)
+    cols = np.array([True, False, False]) if warped == "first" else None
     if warped:  # log a and log b of each input (a categorical input's stay 0)
         warp = [0.3, -0.4, 0.0 if cat else 0.2, -0.2, 0.5, 0.0 if cat else -0.3]
         v = np.concatenate([v[:3], warp, v[3:]])
-    _, grad = neg_log_posterior(v, x, y, is_cat, False, warped)
+    on = bool(warped)
+    _, grad = neg_log_posterior(v, x, y, is_cat, False, on, cols)
     for i in range(len(v)):
         e = np.zeros_like(v)
         e[i] = 1e-6
         fd = (
-            neg_log_posterior(v + e, x, y, is_cat, False, warped)[0]
-            - neg_log_posterior(v - e, x, y, is_cat, False, warped)[0]
+            neg_log_posterior(v + e, x, y, is_cat, False, on, cols)[0]
+            - neg_log_posterior(v - e, x, y, is_cat, False, on, cols)[0]
         ) / 2e-6
+        if cols is not None and 3 <= i < 9 and i % 3 != 0:
+            continue  # an unwarped input's shapes: held at 0 by their bounds, no gradient
         assert grad[i] == pytest.approx(fd, rel=1e-4, abs=1e-6)
 
 
-@pytest.mark.parametrize("warped", [False, True])
-def test_log_ei_gradient_matches_finite_differences(warped: bool) -> None:
+@pytest.mark.parametrize("warped", [False, True, "first"])
+def test_log_ei_gradient_matches_finite_differences(warped: bool | str) -> None:
     x, y, is_cat = _problem(1, True)
     warp = np.array([[0.4, -0.6, 0.0], [-0.3, 0.7, 0.0]]) if warped else None
-    gp = GP(x, y, is_cat, Hyper(np.array([-1.0, -0.5, 0.0]), 0.0, -6.0, warp))
+    cols = np.array([True, False, False]) if warped == "first" else None
+    if cols is not None:
+        assert warp is not None
+        warp[:, 1] = 0.0  # an unwarped input's shapes are 0
+    gp = GP(x, y, is_cat, Hyper(np.array([-1.0, -0.5, 0.0]), 0.0, -6.0, warp, cols))
     xs = np.array([[0.3, 0.7, 1.0], [0.9, 0.1, 2.0]])
     best = float(y.max()) + 0.5  # well above: exercises the small-EI branch too
     _, grad = log_ei_grad(gp, xs, best)

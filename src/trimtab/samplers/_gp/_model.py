@@ -98,12 +98,15 @@ def matern52(r2: np.ndarray, amp: float) -> tuple[np.ndarray, np.ndarray]:
 @dataclass
 class Hyper:
     """Log length scales, log signal variance and log noise variance; with input warping,
-    ``warp`` holds each input's ``log a`` (row 0) and ``log b`` (row 1)."""
+    ``warp`` holds each input's ``log a`` (row 0) and ``log b`` (row 1), and ``warp_cols``
+    which inputs are warped (None: every numeric one; the others keep ``a = b = 1`` and pass
+    through unchanged)."""
 
     log_l: np.ndarray
     log_amp: float
     log_noise: float
     warp: np.ndarray | None = None
+    warp_cols: np.ndarray | None = None
 
     def vector(self) -> np.ndarray:
         parts = [self.log_l] if self.warp is None else [self.log_l, self.warp.ravel()]
@@ -122,9 +125,13 @@ class Hyper:
     def prior_mode(cls, d: int, warped: bool = False) -> Hyper:
         return cls(np.zeros(d), 0.0, math.log(0.1 / 30.0), np.zeros((2, d)) if warped else None)
 
+    def still(self, cat: np.ndarray) -> np.ndarray:
+        """The inputs not warped: categorical ones, and numeric ones outside ``warp_cols``."""
+        return cat if self.warp_cols is None else cat | ~self.warp_cols
+
     def inputs(self, x: np.ndarray, cat: np.ndarray) -> np.ndarray:
-        """``x`` with its numeric columns warped (``x`` itself without warping)."""
-        return x if self.warp is None else warp_inputs(x, cat, self.warp)[0]
+        """``x`` with its warped columns warped (``x`` itself without warping)."""
+        return x if self.warp is None else warp_inputs(x, self.still(cat), self.warp)[0]
 
 
 def length_scale_prior(log_l: np.ndarray) -> tuple[float, np.ndarray]:
@@ -161,13 +168,16 @@ def neg_log_posterior(
     cat: np.ndarray,
     fixed_noise: bool,
     warped: bool = False,
+    warp_cols: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Negative log marginal likelihood minus log priors, and its gradient in ``v``."""
+    """Negative log marginal likelihood minus log priors, and its gradient in ``v``
+    (``warp_cols``: which inputs are warped, as ``Hyper.warp_cols``)."""
     n, d = x.shape
     h = Hyper.from_vector(v, warped)
-    num = ~cat
+    h.warp_cols = warp_cols
+    num = ~h.still(cat)  # the warped inputs
     if h.warp is not None:
-        x, _, dw_da, dw_db = warp_inputs(x, cat, h.warp)
+        x, _, dw_da, dw_db = warp_inputs(x, ~num, h.warp)
     inv_l2 = np.exp(-2.0 * h.log_l)
     amp, noise = math.exp(h.log_amp), math.exp(h.log_noise)
     r2 = sq_dist(x, x, inv_l2, cat)
@@ -200,10 +210,10 @@ def neg_log_posterior(
         # d nll / d (warped x_ij) = -2 / l_j^2 (x_ij rows_i - (m x_j)_i), then the chain rule
         xn = x[:, num]
         g_x = -2.0 * inv_l2[num] * (xn * rows[:, None] - m @ xn)
-        grad[d : 3 * d] = 0.0  # categorical inputs' shapes: no gradient
+        grad[d : 3 * d] = 0.0  # unwarped inputs' shapes: no gradient
         grad[d : 2 * d][num] = (g_x * dw_da).sum(0)
         grad[2 * d : 3 * d][num] = (g_x * dw_db).sum(0)
-        # log a, log b ~ N(0, 0.5^2) (categorical inputs: held at 0 by their bounds)
+        # log a, log b ~ N(0, 0.5^2) (unwarped inputs: held at 0 by their bounds)
         nll += float((h.warp**2).sum()) / (2.0 * _WARP_PRIOR_VAR)
         grad[d : 3 * d] += h.warp.ravel() / _WARP_PRIOR_VAR
     # priors (negative log densities up to constants)
@@ -225,15 +235,18 @@ def fit_hyper(
     start: Hyper | None,
     deterministic: bool,
     warped: bool = False,
+    warp_cols: np.ndarray | None = None,
 ) -> Hyper:
-    """MAP hyperparameters by L-BFGS-B from ``start`` (the previous fit) and the prior mode."""
+    """MAP hyperparameters by L-BFGS-B from ``start`` (the previous fit) and the prior mode;
+    with ``warped``, the inputs of ``warp_cols`` (None: every numeric one) are warped."""
     d = x.shape[1]
     starts = [Hyper.prior_mode(d, warped)]
     if start is not None and len(start.log_l) == d and (start.warp is not None) == warped:
         starts.insert(0, start)
     warp_bounds: list[tuple[float, float]] = []
-    if warped:  # categorical inputs are not warped: their shapes stay at 0
-        per_input = [(0.0, 0.0) if c else _LOG_WARP_BOUNDS for c in cat]
+    still = cat if warp_cols is None else cat | ~warp_cols
+    if warped:  # categorical and unwarped inputs: their shapes stay at 0
+        per_input = [(0.0, 0.0) if c else _LOG_WARP_BOUNDS for c in still]
         warp_bounds = per_input + per_input
     bounds = [_LOG_L_BOUNDS] * d + warp_bounds + [_LOG_AMP_BOUNDS, _LOG_NOISE_BOUNDS]
     best: tuple[float, np.ndarray] | None = None
@@ -248,7 +261,7 @@ def fit_hyper(
         res = minimize(
             neg_log_posterior,
             v0,
-            args=(x, y, cat, deterministic, warped),
+            args=(x, y, cat, deterministic, warped, warp_cols),
             jac=True,
             method="L-BFGS-B",
             bounds=b,
@@ -260,7 +273,9 @@ def fit_hyper(
         if start is not None and len(starts) == 2 and res.success and s is start:
             break  # a warm start that converged is kept; the prior mode is the fallback
     assert best is not None
-    return Hyper.from_vector(best[1], warped)
+    out = Hyper.from_vector(best[1], warped)
+    out.warp_cols = warp_cols if warped else None
+    return out
 
 
 class GP:
@@ -296,8 +311,9 @@ class GP:
     def predict_grad(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, variance and their gradients in the numeric inputs (zero for categorical)."""
         xw, dw_dx = xs, None
+        still = self.h.still(self.cat)
         if self.h.warp is not None:
-            xw, dw_dx, _, _ = warp_inputs(xs, self.cat, self.h.warp)
+            xw, dw_dx, _, _ = warp_inputs(xs, still, self.h.warp)
         r2 = sq_dist(xw, self.xw, self.inv_l2, self.cat)
         ks, dk_dr2 = matern52(r2, self.amp)
         mean = ks @ self.alpha
@@ -312,6 +328,6 @@ class GP:
         g_mean[:, self.cat] = 0.0
         g_var[:, self.cat] = 0.0
         if dw_dx is not None:  # from the warped inputs back to the raw ones
-            g_mean[:, ~self.cat] *= dw_dx
-            g_var[:, ~self.cat] *= dw_dx
+            g_mean[:, ~still] *= dw_dx
+            g_var[:, ~still] *= dw_dx
         return mean, var, g_mean, g_var

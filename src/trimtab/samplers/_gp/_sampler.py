@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -76,7 +76,10 @@ class GPSampler(BaseSampler):
     scale of variation differs across a parameter's range (a narrow valley beside a
     plateau). It costs two more hyperparameters per input. Off by default: it wins the real
     tasks measured and loses some smooth synthetic functions (docs/benchmarks.md, "Why the GP
-    stalls on `svm_diabetes`, and input warping").
+    stalls on `svm_diabetes`, and input warping"). ``input_warping="log"`` warps only the
+    parameters declared with ``log=True``: those spanning orders of magnitude (learning
+    rates, regularisation strengths, C and gamma), whose effect is typically flat over some
+    decades and steep over others; the others keep the stationary kernel.
 
     The same seed and history give the same proposals on one machine. On another CPU, NumPy's
     BLAS may pick other kernels whose rounding differs in the last bits; a fit or an
@@ -89,7 +92,7 @@ class GPSampler(BaseSampler):
         *,
         n_startup_trials: int = 10,
         deterministic_objective: bool = False,
-        input_warping: bool = False,
+        input_warping: bool | Literal["log"] = False,
         seed: int | None = None,
     ) -> None:
         if (
@@ -100,8 +103,8 @@ class GPSampler(BaseSampler):
             raise ValueError(f"n_startup_trials={n_startup_trials!r} must be an integer >= 1")
         self._n_startup = n_startup_trials
         self._deterministic = bool(deterministic_objective)
-        if not isinstance(input_warping, bool):
-            raise ValueError(f"input_warping={input_warping!r} must be True or False")
+        if not (isinstance(input_warping, bool) or input_warping == "log"):
+            raise ValueError(f"input_warping={input_warping!r} must be True, False or 'log'")
         self._warping = input_warping
         self._random = RandomSampler(seed=seed)
         self._spaces: StudyCache[SpaceState] = StudyCache(SpaceState)
@@ -184,9 +187,11 @@ class GPSampler(BaseSampler):
             dtype=float,
         )
         cat = cat_sizes > 0
-        hyper = fit_hyper(
-            x, y, cat, memo.hyper.get(names), self._deterministic, warped=self._warping
-        )
+        warped, warp_cols = bool(self._warping), None
+        if self._warping == "log":
+            warp_cols = np.array([getattr(d, "log", False) for d in search_space.values()])
+            warped = bool(warp_cols.any())  # no log parameter: the plain GP, exactly
+        hyper = fit_hyper(x, y, cat, memo.hyper.get(names), self._deterministic, warped, warp_cols)
         memo.hyper[names] = memo.last = hyper
         gp = GP(x, y, cat, hyper)
         incumbent = float(y.max())
