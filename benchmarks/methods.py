@@ -231,6 +231,10 @@ METHODS: dict[str, Runner] = {
     "trimtab.gp": _trimtab(lambda s, seed: s.GPSampler(seed=seed)),
     # an option, not a default: the GP with fitted input warping
     "trimtab.gp_warped": _trimtab(lambda s, seed: s.GPSampler(seed=seed, input_warping=True)),
+    "trimtab.gp_logwarp": _trimtab(lambda s, seed: s.GPSampler(seed=seed, input_warping="log")),
+    "trimtab.auto_logwarp": _trimtab(
+        lambda s, seed: s.AutoSampler(seed=seed, gp_input_warping="log")
+    ),
     "trimtab.ga": _trimtab(lambda s, seed: s.GeneticSampler(seed=seed)),
     "trimtab.nsga2": _trimtab(lambda s, seed: s.NSGAIISampler(seed=seed)),
     "optuna.random": _optuna(lambda o, s: o.samplers.RandomSampler(seed=s)),

@@ -44,13 +44,22 @@ SUITE_DEFAULTS: dict[str, tuple[int, int]] = {"quick": (3, 30), "full": (3, 50)}
 FULL_METHODS = tuple(
     m
     for m in METHODS
-    if m not in ("trimtab.nsga2", "optuna.nsga2", "optuna.tpe_multivariate", "trimtab.gp_warped")
+    if m
+    not in (
+        "trimtab.nsga2",
+        "optuna.nsga2",
+        "optuna.tpe_multivariate",
+        "trimtab.gp_warped",
+        "trimtab.gp_logwarp",
+        "trimtab.auto_logwarp",
+    )
 )
 """The full suite's default methods: every method but the two NSGA-II (multi-objective
 algorithms; the single-objective genetic algorithm is ``trimtab.ga``), Optuna's grouped
 multivariate TPE (the same proposals as its default TPE, multivariate in Optuna 5, except on
-conditional spaces) and the GP's input-warping option (``trimtab.gp_warped``, an option, not a
-default). Evaluations of the real tasks dominate the full suite's time, and every method pays
+conditional spaces) and the GP's input-warping options (``trimtab.gp_warped``,
+``trimtab.gp_logwarp`` and the default with the latter, ``trimtab.auto_logwarp``: options, not
+defaults). Evaluations of the real tasks dominate the full suite's time, and every method pays
 them alike, so each method left out saves about a fifteenth of it."""
 
 

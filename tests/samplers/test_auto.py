@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import math
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from benchmarks.conditional_spaces import branches
@@ -31,6 +34,25 @@ def test_random_start_then_gp_on_a_small_flat_space_and_it_finds_the_optimum() -
     study.optimize(quadratic, n_trials=30)
     assert chosen(study) == ["RandomSampler"] * 10 + ["GPSampler"] * 20
     assert study.best_value < 1e-3
+
+
+def test_the_gp_phase_takes_the_input_warping_option() -> None:
+    def lopsided(trial: trimtab.Trial) -> float:
+        c = math.log10(trial.suggest_float("c", 1e-3, 1e3, log=True))
+        return (
+            1.0 - math.exp(-(((c - 2.2) / 0.3) ** 2)) + (trial.suggest_float("g", 0, 1) - 0.3) ** 2
+        )
+
+    def run(objective: Callable[[trimtab.Trial], float], **kw: Any) -> list[dict[str, Any]]:
+        study = trimtab.create_study(sampler=AutoSampler(seed=0, **kw))
+        study.optimize(objective, n_trials=14)
+        return [dict(t.params) for t in study.trials]
+
+    # no parameter on a log scale: "log" warps nothing, the same proposals as without
+    assert run(quadratic, gp_input_warping="log") == run(quadratic)
+    # one on a log scale: the GP's proposals change once it has something to warp
+    plain, warped = run(lopsided), run(lopsided, gp_input_warping="log")
+    assert plain[:10] == warped[:10] and plain[10:] != warped[10:]
 
 
 def test_gp_for_a_small_conditional_space_tpe_for_a_large_one() -> None:
@@ -179,3 +201,5 @@ def test_bad_arguments() -> None:
     ):
         with pytest.raises(ValueError, match=arg):
             AutoSampler(**{arg: bad})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="gp_input_warping='all' must be True, False or 'log'"):
+        AutoSampler(gp_input_warping="all")  # type: ignore[arg-type]

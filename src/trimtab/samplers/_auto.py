@@ -37,7 +37,7 @@ until a strategy is first used.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from trimtab.distributions import BaseDistribution
 from trimtab.samplers._base import BaseSampler, Reservation, StudyCache
@@ -65,7 +65,10 @@ class _Shape:
 
 
 class AutoSampler(BaseSampler):
-    """Picks GP, TPE or NSGA-II per trial (see the module docstring); ``seed`` seeds all."""
+    """Picks GP, TPE or NSGA-II per trial (see the module docstring); ``seed`` seeds all.
+
+    ``gp_input_warping`` is the GP phase's ``GPSampler(input_warping=...)`` (off by default;
+    ``"log"`` warps the parameters declared ``log=True``)."""
 
     def __init__(
         self,
@@ -74,6 +77,7 @@ class AutoSampler(BaseSampler):
         gp_max_trials: int = 300,
         gp_noisy_max_trials: int = 100,
         gp_max_params: int = 16,
+        gp_input_warping: bool | Literal["log"] = False,
         seed: int | None = None,
     ) -> None:
         for arg, value, low in (
@@ -88,6 +92,9 @@ class AutoSampler(BaseSampler):
         self._gp_max_trials = gp_max_trials
         self._gp_noisy_max_trials = gp_noisy_max_trials
         self._gp_max_params = gp_max_params
+        if not (isinstance(gp_input_warping, bool) or gp_input_warping == "log"):
+            raise ValueError(f"gp_input_warping={gp_input_warping!r} must be True, False or 'log'")
+        self._gp_warping = gp_input_warping
         self._random = RandomSampler(seed=seed)
         self._seed = self._random.seed
         self._samplers: dict[str, BaseSampler] = {RANDOM: self._random}
@@ -151,7 +158,9 @@ class AutoSampler(BaseSampler):
 
             seed = self._seed
             if name == GP:
-                sampler = samplers.GPSampler(n_startup_trials=1, seed=seed)
+                sampler = samplers.GPSampler(
+                    n_startup_trials=1, input_warping=self._gp_warping, seed=seed
+                )
             elif name == TPE:
                 tpe = samplers.TPESampler(
                     n_startup_trials=2, group=True, constant_liar=True, seed=seed
