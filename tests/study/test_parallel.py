@@ -301,6 +301,15 @@ def test_default_sampler_workers_share_one_handover_decision(url: Any) -> None:
     trials = sorted(study.trials, key=lambda t: t.number)
     assert all(t.state == TrialState.COMPLETE for t in trials)
     assert {t.system_attrs["auto:sampler"] for t in trials[-10:]} == {"TPESampler"}
-    last_of = {t.user_attrs["pid"]: t for t in trials}  # each worker's last trial
-    assert len(last_of) == 2  # really two processes, and both follow the decision:
-    assert {t.system_attrs["auto:sampler"] for t in last_of.values()} == {"TPESampler"}
+    pids = {t.user_attrs["pid"] for t in trials}
+    assert len(pids) == 2  # really two processes, and each follows the decision once it is
+    # recorded (a trial asked for while the other worker records it may still be the GP's;
+    # on a loaded machine one worker can also end before the decision, so per worker: every
+    # trial it began past that window is TPE's)
+    past = handover["after_trials"] + 3
+    later = {
+        pid: [t for t in trials if t.user_attrs["pid"] == pid and t.number >= past] for pid in pids
+    }
+    assert any(later.values())
+    for ts in later.values():
+        assert {t.system_attrs["auto:sampler"] for t in ts} <= {"TPESampler"}
