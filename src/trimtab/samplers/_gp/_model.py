@@ -95,6 +95,12 @@ def matern52(r2: np.ndarray, amp: float) -> tuple[np.ndarray, np.ndarray]:
     return k, dk_dr2
 
 
+def unwarped(cat: np.ndarray, warp_cols: np.ndarray | None) -> np.ndarray:
+    """The inputs a warping leaves alone: categorical ones, and numeric ones outside
+    ``warp_cols`` (None: every numeric input is warped)."""
+    return cat if warp_cols is None else cat | ~warp_cols
+
+
 @dataclass
 class Hyper:
     """Log length scales, log signal variance and log noise variance; with input warping,
@@ -127,7 +133,7 @@ class Hyper:
 
     def still(self, cat: np.ndarray) -> np.ndarray:
         """The inputs not warped: categorical ones, and numeric ones outside ``warp_cols``."""
-        return cat if self.warp_cols is None else cat | ~self.warp_cols
+        return unwarped(cat, self.warp_cols)
 
     def inputs(self, x: np.ndarray, cat: np.ndarray) -> np.ndarray:
         """``x`` with its warped columns warped (``x`` itself without warping)."""
@@ -244,7 +250,7 @@ def fit_hyper(
     if start is not None and len(start.log_l) == d and (start.warp is not None) == warped:
         starts.insert(0, start)
     warp_bounds: list[tuple[float, float]] = []
-    still = cat if warp_cols is None else cat | ~warp_cols
+    still = unwarped(cat, warp_cols)
     if warped:  # categorical and unwarped inputs: their shapes stay at 0
         per_input = [(0.0, 0.0) if c else _LOG_WARP_BOUNDS for c in still]
         warp_bounds = per_input + per_input
