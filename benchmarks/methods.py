@@ -232,8 +232,14 @@ METHODS: dict[str, Runner] = {
     # an option, not a default: the GP with fitted input warping
     "trimtab.gp_warped": _trimtab(lambda s, seed: s.GPSampler(seed=seed, input_warping=True)),
     "trimtab.gp_logwarp": _trimtab(lambda s, seed: s.GPSampler(seed=seed, input_warping="log")),
+    # the default's GP phase warping its log parameters: the default since session 17 (the
+    # same sampler as trimtab.auto), kept under this name for the runs made before
     "trimtab.auto_logwarp": _trimtab(
         lambda s, seed: s.AutoSampler(seed=seed, gp_input_warping="log")
+    ),
+    # the default until session 17: its GP phase without input warping
+    "trimtab.auto_nowarp": _trimtab(
+        lambda s, seed: s.AutoSampler(seed=seed, gp_input_warping=False)
     ),
     "trimtab.ga": _trimtab(lambda s, seed: s.GeneticSampler(seed=seed)),
     "trimtab.nsga2": _trimtab(lambda s, seed: s.NSGAIISampler(seed=seed)),

@@ -52,15 +52,17 @@ FULL_METHODS = tuple(
         "trimtab.gp_warped",
         "trimtab.gp_logwarp",
         "trimtab.auto_logwarp",
+        "trimtab.auto_nowarp",
     )
 )
 """The full suite's default methods: every method but the two NSGA-II (multi-objective
 algorithms; the single-objective genetic algorithm is ``trimtab.ga``), Optuna's grouped
 multivariate TPE (the same proposals as its default TPE, multivariate in Optuna 5, except on
 conditional spaces) and the GP's input-warping options (``trimtab.gp_warped``,
-``trimtab.gp_logwarp`` and the default with the latter, ``trimtab.auto_logwarp``: options, not
-defaults). Evaluations of the real tasks dominate the full suite's time, and every method pays
-them alike, so each method left out saves about a fifteenth of it."""
+``trimtab.gp_logwarp``; the default with the latter, ``trimtab.auto_logwarp``, is
+``trimtab.auto`` since session 17, and ``trimtab.auto_nowarp`` is the default before it).
+Evaluations of the real tasks dominate the full suite's time, and every method pays them
+alike, so each method left out saves about a fifteenth of it."""
 
 
 def run_one(problem_name: str, method: str, budget: int, seed: int) -> dict[str, Any]:

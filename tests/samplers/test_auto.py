@@ -48,10 +48,13 @@ def test_the_gp_phase_takes_the_input_warping_option() -> None:
         study.optimize(objective, n_trials=14)
         return [dict(t.params) for t in study.trials]
 
-    # no parameter on a log scale: "log" warps nothing, the same proposals as without
-    assert run(quadratic, gp_input_warping="log") == run(quadratic)
-    # one on a log scale: the GP's proposals change once it has something to warp
-    plain, warped = run(lopsided), run(lopsided, gp_input_warping="log")
+    # no parameter on a log scale: "log" (the default) warps nothing, the same proposals as off
+    assert run(quadratic) == run(quadratic, gp_input_warping="log")
+    assert run(quadratic) == run(quadratic, gp_input_warping=False)
+    # one on a log scale: the default warps it, so the GP's proposals change from the plain
+    # GP's once it has something to warp
+    warped, plain = run(lopsided), run(lopsided, gp_input_warping=False)
+    assert warped == run(lopsided, gp_input_warping="log")
     assert plain[:10] == warped[:10] and plain[10:] != warped[10:]
 
 

@@ -8,7 +8,13 @@
   cubic cost is still small. Conditional spaces included: the GP models a parameter that only
   some trials have once the history shows which categorical or integer parameter switches it
   on (on the suite's ``conditional`` problem, median regret 0.24 against TPE's 0.60 at 50-200
-  trials; docs/benchmarks.md).
+  trials; docs/benchmarks.md). The GP fits a warping (Kumaraswamy CDF; Snoek et al. 2014) to
+  each parameter declared ``log=True``: a learning rate or a regularisation strength spans
+  decades, and the log scale is only a first guess at where its response is flat or steep. On
+  the 13 real tasks of the suite, all of whose parameters but two are on a log scale, this
+  moved the default's mean rank among 15 methods from 5.38 / 5.65 / 6.04 to 3.35 / 4.92 / 5.85
+  at 50 / 100 / 200 trials; spaces without a log parameter get the plain GP exactly
+  (docs/benchmarks.md, "The default warps its log parameters").
 - Unless the objective looks noisy: when ``gp_noisy_max_trials`` trials have finished, the GP's
   latest fit is consulted once, and if its noise variance (of the warped, standardised
   objective) exceeds ``NOISY`` (1e-3: a tenth of a percent of the variance left unexplained),
@@ -67,8 +73,9 @@ class _Shape:
 class AutoSampler(BaseSampler):
     """Picks GP, TPE or NSGA-II per trial (see the module docstring); ``seed`` seeds all.
 
-    ``gp_input_warping`` is the GP phase's ``GPSampler(input_warping=...)`` (off by default;
-    ``"log"`` warps the parameters declared ``log=True``)."""
+    ``gp_input_warping`` is the GP phase's ``GPSampler(input_warping=...)``: by default
+    ``"log"``, a warping fitted to each parameter declared ``log=True`` and to no other
+    (``False`` for none, ``True`` for every numeric one)."""
 
     def __init__(
         self,
@@ -77,7 +84,7 @@ class AutoSampler(BaseSampler):
         gp_max_trials: int = 300,
         gp_noisy_max_trials: int = 100,
         gp_max_params: int = 16,
-        gp_input_warping: bool | Literal["log"] = False,
+        gp_input_warping: bool | Literal["log"] = "log",
         seed: int | None = None,
     ) -> None:
         for arg, value, low in (
