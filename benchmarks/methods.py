@@ -231,7 +231,11 @@ METHODS: dict[str, Runner] = {
     "trimtab.gp": _trimtab(lambda s, seed: s.GPSampler(seed=seed)),
     # an option, not a default: the GP with fitted input warping
     "trimtab.gp_warped": _trimtab(lambda s, seed: s.GPSampler(seed=seed, input_warping=True)),
+    # the GP warping its log parameters: GPSampler's default since session 17 (the same
+    # sampler as trimtab.gp), kept under this name for the runs made before
     "trimtab.gp_logwarp": _trimtab(lambda s, seed: s.GPSampler(seed=seed, input_warping="log")),
+    # GPSampler's default until session 17: no input warping
+    "trimtab.gp_nowarp": _trimtab(lambda s, seed: s.GPSampler(seed=seed, input_warping=False)),
     # the default's GP phase warping its log parameters: the default since session 17 (the
     # same sampler as trimtab.auto), kept under this name for the runs made before
     "trimtab.auto_logwarp": _trimtab(

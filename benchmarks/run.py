@@ -51,6 +51,7 @@ FULL_METHODS = tuple(
         "optuna.tpe_multivariate",
         "trimtab.gp_warped",
         "trimtab.gp_logwarp",
+        "trimtab.gp_nowarp",
         "trimtab.auto_logwarp",
         "trimtab.auto_nowarp",
     )
@@ -58,9 +59,10 @@ FULL_METHODS = tuple(
 """The full suite's default methods: every method but the two NSGA-II (multi-objective
 algorithms; the single-objective genetic algorithm is ``trimtab.ga``), Optuna's grouped
 multivariate TPE (the same proposals as its default TPE, multivariate in Optuna 5, except on
-conditional spaces) and the GP's input-warping options (``trimtab.gp_warped``,
-``trimtab.gp_logwarp``; the default with the latter, ``trimtab.auto_logwarp``, is
-``trimtab.auto`` since session 17, and ``trimtab.auto_nowarp`` is the default before it).
+conditional spaces) and the GP's input-warping options: ``trimtab.gp_warped`` (every numeric
+input), ``trimtab.gp_logwarp`` and ``trimtab.auto_logwarp`` (the log parameters: since session
+17 the same samplers as ``trimtab.gp`` and ``trimtab.auto``), ``trimtab.gp_nowarp`` and
+``trimtab.auto_nowarp`` (none: the defaults before session 17).
 Evaluations of the real tasks dominate the full suite's time, and every method pays them
 alike, so each method left out saves about a fifteenth of it."""
 

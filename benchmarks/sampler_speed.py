@@ -33,6 +33,7 @@ METHODS = (
     "optuna.random",
     "trimtab.gp",
     "trimtab.gp_warped",
+    "trimtab.gp_nowarp",
     "optuna.gp",
 )
 
@@ -60,8 +61,9 @@ def _one(method: str, n_trials: int) -> list[float]:
             "random": trimtab.samplers.RandomSampler,
             "gp": trimtab.samplers.GPSampler,
         }
-        if kind == "gp_warped":
-            sampler_: Any = trimtab.samplers.GPSampler(seed=0, input_warping=True)
+        if kind in ("gp_warped", "gp_nowarp"):  # every numeric input warped / none
+            warping = kind == "gp_warped"
+            sampler_: Any = trimtab.samplers.GPSampler(seed=0, input_warping=warping)
         else:
             sampler_ = ours[kind](seed=0)
         study: Any = trimtab.create_study(sampler=sampler_)

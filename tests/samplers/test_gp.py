@@ -250,10 +250,10 @@ def test_input_warping_on_mixed_spaces_and_the_2d_quadratic() -> None:
     assert warp is not None and (warp[:, 2] == 0.0).all()  # the categorical input: not warped
 
 
-def test_log_warping_warps_only_the_log_parameters() -> None:
-    """``input_warping="log"``: the log-scale input is reshaped, the linear one is not; and a
-    space without log parameters gets exactly the plain GP's proposals."""
-    sampler = GPSampler(seed=0, input_warping="log")
+def test_log_warping_warps_only_the_log_parameters_and_is_the_default() -> None:
+    """``input_warping="log"`` (the default): the log-scale input is reshaped, the linear one
+    is not; and a space without log parameters gets exactly the unwarped GP's proposals."""
+    sampler = GPSampler(seed=0)
     study = trimtab.create_study(sampler=sampler)
     study.optimize(valley, n_trials=40)
     assert study.best_value < 1e-3
@@ -261,8 +261,14 @@ def test_log_warping_warps_only_the_log_parameters() -> None:
     assert last.warp is not None and last.warp_cols is not None
     assert list(last.warp_cols) == [True, False]  # c is log=True, g is not
     assert np.abs(last.warp[:, 0]).max() > 0.3 and (last.warp[:, 1] == 0.0).all()
+    explicit = trimtab.create_study(sampler=GPSampler(seed=0, input_warping="log"))
+    explicit.optimize(valley, n_trials=40)
+    assert [t.params for t in explicit.trials] == [t.params for t in study.trials]
+    unwarped = trimtab.create_study(sampler=GPSampler(seed=0, input_warping=False))
+    unwarped.optimize(valley, n_trials=40)
+    assert [t.params for t in unwarped.trials][10:] != [t.params for t in study.trials][10:]
 
-    plain = trimtab.create_study(sampler=GPSampler(seed=3))
+    plain = trimtab.create_study(sampler=GPSampler(seed=3, input_warping=False))
     plain.optimize(quadratic, n_trials=15)
     logw = trimtab.create_study(sampler=GPSampler(seed=3, input_warping="log"))
     logw.optimize(quadratic, n_trials=15)
