@@ -7,7 +7,8 @@ of ``_acquisition``.
 Each trial after the startup ones: the parameters every COMPLETE trial shares are encoded in
 the unit cube (log parameters on a log scale, integers and stepped floats as the centres of
 their cells, categorical ones as choice indices), the objective is standardised (sign flipped
-when minimising), the GP is refitted (warm-started from the previous fit), trials still
+when minimising), the GP is refitted (warm-started from the previous fit; by default with an
+input warping of each log parameter, Snoek et al. 2014, see ``_model``), trials still
 running elsewhere are added as fantasies at the posterior mean (kriging believer; Ginsbourger,
 Le Riche & Carraro, "Kriging Is Well-Suited to Parallelize Optimization", 2010), and the point
 maximising LogEI over the incumbent (the best value observed) is proposed; points already
