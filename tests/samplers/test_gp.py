@@ -4,7 +4,9 @@ import math
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -274,6 +276,33 @@ def test_log_warping_warps_only_the_log_parameters_and_is_the_default() -> None:
     logw.optimize(quadratic, n_trials=15)
     assert [t.params for t in logw.trials] == [t.params for t in plain.trials]
     assert logw.sampler._memo(logw).last.warp is None  # type: ignore[attr-defined]
+
+
+def test_log_warping_stops_beyond_six_inputs_unless_asked_for() -> None:
+    """The default warps the log parameters of a model of up to six inputs only; with seven
+    it is the unwarped GP exactly, and ``input_warping=True`` still warps."""
+
+    def log_sum(n: int) -> Callable[[trimtab.Trial], float]:
+        def objective(trial: trimtab.Trial) -> float:
+            return sum(
+                (math.log10(trial.suggest_float(f"x{i}", 1e-4, 1e2, log=True)) - i % 3 + 1) ** 2
+                for i in range(n)
+            )
+
+        return objective
+
+    def run(n: int, **kw: Any) -> tuple[list[dict[str, Any]], Any]:
+        sampler = GPSampler(seed=0, n_startup_trials=8, **kw)
+        study = trimtab.create_study(sampler=sampler)
+        study.optimize(log_sum(n), n_trials=12)
+        return [dict(t.params) for t in study.trials], sampler._memo(study).last
+
+    _, fit6 = run(6)
+    assert fit6.warp is not None and list(fit6.warp_cols) == [True] * 6
+    seven, fit7 = run(7)
+    assert fit7.warp is None
+    assert seven == run(7, input_warping=False)[0]
+    assert run(7, input_warping=True)[1].warp is not None
 
 
 def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
