@@ -9,8 +9,9 @@
   some trials have once the history shows which categorical or integer parameter switches it
   on (on the suite's ``conditional`` problem, median regret 0.24 against TPE's 0.60 at 50-200
   trials; docs/benchmarks.md). The GP fits a warping (Kumaraswamy CDF; Snoek et al. 2014) to
-  each parameter declared ``log=True`` (on spaces of up to six; ``GPSampler``): a learning rate or a regularisation strength spans
-  decades, and the log scale is only a first guess at where its response is flat or steep. On
+  each parameter declared ``log=True``, on spaces of up to six (``GPSampler``): a learning
+  rate or a regularisation strength spans decades, and the log scale is only a first guess at
+  where its response is flat or steep. On
   the 13 real tasks of the suite, all of whose parameters but two are on a log scale, this
   (with ``GPSampler``'s own default warping alike) moved the default's mean rank among 15
   methods from 5.38 / 5.65 / 6.04 to 3.38 / 4.42 / 5.73 at 50 / 100 / 200 trials; spaces
