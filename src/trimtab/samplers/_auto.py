@@ -11,12 +11,11 @@
   trials; docs/benchmarks.md). The GP fits a warping (Kumaraswamy CDF; Snoek et al. 2014) to
   each parameter declared ``log=True``, on spaces of up to six (``GPSampler``): a learning
   rate or a regularisation strength spans decades, and the log scale is only a first guess at
-  where its response is flat or steep. On
-  the 13 real tasks of the suite, all of whose parameters but two are on a log scale, this
-  (with ``GPSampler``'s own default warping alike) moved the default's mean rank among 15
-  methods from 5.38 / 5.65 / 6.04 to 3.38 / 4.42 / 5.73 at 50 / 100 / 200 trials; spaces
-  without a log parameter get the unwarped GP exactly (docs/benchmarks.md, "Where the
-  criteria stand at the end of session 17").
+  where its response is flat or steep. On the 13 real tasks of the suite, all of whose
+  parameters but two are on a log scale, this (with ``GPSampler``'s own default warping alike)
+  moved the default's mean rank among 15 methods from 5.38 / 5.65 / 6.04 to 3.38 / 4.42 /
+  5.73 at 50 / 100 / 200 trials; spaces without a log parameter get the unwarped GP exactly
+  (docs/benchmarks.md, "Where the criteria stand at the end of session 17").
 - Unless the objective looks noisy: when ``gp_noisy_max_trials`` trials have finished, the GP's
   latest fit is consulted once, and if its noise variance (of the warped, standardised
   objective) exceeds ``NOISY`` (1e-3: a tenth of a percent of the variance left unexplained),
