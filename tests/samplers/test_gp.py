@@ -278,8 +278,8 @@ def test_log_warping_warps_only_the_log_parameters_and_is_the_default() -> None:
     assert logw.sampler._memo(logw).last.warp is None  # type: ignore[attr-defined]
 
 
-def test_log_warping_stops_beyond_six_inputs_unless_asked_for() -> None:
-    """The default warps the log parameters of a model of up to six inputs only; with seven
+def test_log_warping_stops_beyond_four_inputs_unless_asked_for() -> None:
+    """The default warps the log parameters of a model of up to four inputs only; with five
     it is the unwarped GP exactly, and ``input_warping=True`` still warps."""
 
     def log_sum(n: int) -> Callable[[trimtab.Trial], float]:
@@ -297,12 +297,12 @@ def test_log_warping_stops_beyond_six_inputs_unless_asked_for() -> None:
         study.optimize(log_sum(n), n_trials=12)
         return [dict(t.params) for t in study.trials], sampler._memo(study).last
 
-    _, fit6 = run(6)
-    assert fit6.warp is not None and list(fit6.warp_cols) == [True] * 6
-    seven, fit7 = run(7)
-    assert fit7.warp is None
-    assert seven == run(7, input_warping=False)[0]
-    assert run(7, input_warping=True)[1].warp is not None
+    _, fit4 = run(4)
+    assert fit4.warp is not None and list(fit4.warp_cols) == [True] * 4
+    five, fit5 = run(5)
+    assert fit5.warp is None
+    assert five == run(5, input_warping=False)[0]
+    assert run(5, input_warping=True)[1].warp is not None
 
 
 def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:

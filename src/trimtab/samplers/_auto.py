@@ -9,7 +9,7 @@
   some trials have once the history shows which categorical or integer parameter switches it
   on (on the suite's ``conditional`` problem, median regret 0.24 against TPE's 0.60 at 50-200
   trials; docs/benchmarks.md). The GP fits a warping (Kumaraswamy CDF; Snoek et al. 2014) to
-  each parameter declared ``log=True``, on spaces of up to six (``GPSampler``): a learning
+  each parameter declared ``log=True``, on spaces of up to four (``GPSampler``): a learning
   rate or a regularisation strength spans decades, and the log scale is only a first guess at
   where its response is flat or steep. On the 13 real tasks of the suite, all of whose
   parameters but two are on a log scale, this (with ``GPSampler``'s own default warping alike)
