@@ -1,0 +1,47 @@
+"""benchmarks.gp_startup: the startup points it hands a GP, and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from benchmarks.gp_startup import run, startup_points
+
+import trimtab
+from trimtab.benchmarks import get_problem
+
+
+@pytest.mark.parametrize("source", ["trimtab", "numpy", "sobol", "lhs"])
+def test_points_lie_in_the_space_and_repeat_with_the_seed(source: str) -> None:
+    space = get_problem("branin").space
+    points = startup_points(source, space, 10, seed=3)
+    assert len(points) == 10
+    for p in points:
+        assert set(p) == set(space)
+        assert all(space[k].low <= v <= space[k].high for k, v in p.items())
+    assert startup_points(source, space, 10, seed=3) == points
+    assert startup_points(source, space, 10, seed=4) != points
+
+
+def test_trimtab_points_are_the_ones_its_gp_starts_from() -> None:
+    """The comparison rests on this: enqueuing trimtab's points reproduces its own start."""
+    problem = get_problem("hartmann3")
+    study = trimtab.create_study(sampler=trimtab.samplers.GPSampler(seed=5))
+    study.optimize(
+        lambda t: problem.evaluate(
+            {k: t.suggest_float(k, d.low, d.high) for k, d in problem.space.items()}
+        ),
+        n_trials=10,
+    )
+    assert [t.params for t in study.trials] == startup_points("trimtab", problem.space, 10, 5)
+
+
+def test_gp_from_enqueued_points_reaches_a_finite_regret() -> None:
+    regret = run("trimtab", "sobol", "branin", budget=14, seed=0, n_startup=10)
+    assert np.isfinite(regret) and regret >= 0.0
+
+
+def test_unknown_source_and_unsupported_problem_are_named() -> None:
+    with pytest.raises(ValueError, match="--start 'halton'"):
+        startup_points("halton", get_problem("branin").space, 4, seed=0)
+    with pytest.raises(ValueError, match="--problem 'branin_mixed'"):
+        run("trimtab", "sobol", "branin_mixed", budget=12, seed=0, n_startup=10)
