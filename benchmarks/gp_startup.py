@@ -27,6 +27,8 @@ import numpy as np
 from trimtab.benchmarks import get_problem
 from trimtab.distributions import FloatDistribution
 
+SOURCES = ("trimtab", "optuna", "numpy", "sobol", "lhs")
+
 
 def startup_points(source: str, space: Mapping[str, Any], n: int, seed: int) -> list[dict]:
     """``n`` points of ``space`` (floats on a linear scale) from ``source``, seeded."""
@@ -62,7 +64,7 @@ def startup_points(source: str, space: Mapping[str, Any], n: int, seed: int) -> 
             warnings.simplefilter("ignore", UserWarning)
             unit = engine.random(n)
     else:
-        raise ValueError(f"--start {source!r} must be trimtab, optuna, numpy, sobol or lhs")
+        raise ValueError(f"--start {source!r} must be one of {', '.join(SOURCES)}")
     lows = np.array([space[k].low for k in names])
     highs = np.array([space[k].high for k in names])
     return [dict(zip(names, map(float, lows + u * (highs - lows)), strict=True)) for u in unit]
@@ -97,14 +99,23 @@ def run(gp: str, start: str, problem_name: str, budget: int, seed: int, n_startu
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gp", choices=("trimtab", "optuna"), default="trimtab")
-    parser.add_argument("--start", default="trimtab", help="trimtab, optuna, numpy, sobol, lhs")
+    parser.add_argument("--start", choices=SOURCES, default="trimtab")
     parser.add_argument("--problem", default="hartmann6")
     parser.add_argument("--budget", type=int, default=60)
     parser.add_argument("--seeds", default="0:30", help="first:last (exclusive)")
     parser.add_argument("--startup", type=int, default=10, help="points enqueued (10: both GPs')")
     parser.add_argument("--tol", type=float, default=0.05, help="regret counted as found")
     args = parser.parse_args(argv)
-    first, last = (int(s) for s in args.seeds.split(":"))
+    try:
+        first, last = (int(s) for s in args.seeds.split(":"))
+    except ValueError:
+        parser.error(f"--seeds {args.seeds!r} must be first:last, two integers (last exclusive)")
+    if not 0 <= first < last:
+        parser.error(f"--seeds {args.seeds!r} must have 0 <= first < last")
+    if args.budget < args.startup or args.startup < 1:
+        parser.error(
+            f"--budget {args.budget} and --startup {args.startup} need 1 <= startup <= budget"
+        )
     logging.getLogger("trimtab").setLevel(logging.WARNING)
     try:
         import optuna

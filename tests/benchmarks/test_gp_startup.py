@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from benchmarks.gp_startup import run, startup_points
+from benchmarks.gp_startup import main, run, startup_points
 
 import trimtab
 from trimtab.benchmarks import get_problem
@@ -35,13 +35,29 @@ def test_trimtab_points_are_the_ones_its_gp_starts_from() -> None:
     assert [t.params for t in study.trials] == startup_points("trimtab", problem.space, 10, 5)
 
 
-def test_gp_from_enqueued_points_reaches_a_finite_regret() -> None:
-    regret = run("trimtab", "sobol", "branin", budget=14, seed=0, n_startup=10)
-    assert np.isfinite(regret) and regret >= 0.0
+def test_enqueuing_the_gps_own_startup_points_leaves_the_whole_run_unchanged() -> None:
+    problem = get_problem("branin")
+    study = trimtab.create_study(sampler=trimtab.samplers.GPSampler(seed=2))
+    study.optimize(
+        lambda t: problem.evaluate(
+            {k: t.suggest_float(k, d.low, d.high) for k, d in problem.space.items()}
+        ),
+        n_trials=14,
+    )
+    own = min(t.value for t in study.trials) - problem.optimum
+    assert run("trimtab", "trimtab", "branin", budget=14, seed=2, n_startup=10) == own
+    other = run("trimtab", "sobol", "branin", budget=14, seed=2, n_startup=10)
+    assert np.isfinite(other) and other >= 0.0 and other != own
+
+
+def test_command_line_rejects_bad_seeds(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--seeds", "5"])
+    assert "--seeds '5' must be first:last" in capsys.readouterr().err
 
 
 def test_unknown_source_and_unsupported_problem_are_named() -> None:
-    with pytest.raises(ValueError, match="--start 'halton'"):
+    with pytest.raises(ValueError, match="--start 'halton' must be one of trimtab, optuna"):
         startup_points("halton", get_problem("branin").space, 4, seed=0)
     with pytest.raises(ValueError, match="--problem 'branin_mixed'"):
         run("trimtab", "sobol", "branin_mixed", budget=12, seed=0, n_startup=10)
