@@ -13,6 +13,15 @@ median framework overhead per trial. The full report with interquartile ranges i
 adds, for each pair, the problems won, tied and lost by the first method (median regret
 lower, equal, higher) at each trial count, and for each problem lost the two-sided
 Mann-Whitney p-value of the seeds' regrets (SciPy), so a loss can be told from noise.
+
+    python -m benchmarks.tables RESULTS --versus trimtab.auto:trimtab.tpe --by-seed real
+
+counts instead the seeds, each problem's seed ``s`` of one method against seed ``s`` of the
+other (``real``: the real tasks only; ``synthetic``: the others; ``all``, the default): the
+pairs won, tied and lost with the two-sided sign-test p-value (ties left out), and the
+problems where the sign test alone gives p < 0.1. Where most seeds tie on whole misclassified
+examples, a median can move by one example on the seeds' luck; the count by seed shows how
+much of a difference in mean rank the seeds carry.
 """
 
 from __future__ import annotations
@@ -124,6 +133,49 @@ def versus(results: list[dict[str, Any]], first: str, second: str, trials: int) 
     return f"{short(first)} vs {short(second)} at {trials}: {won}-{tied}-{len(lost)}{losses}"
 
 
+PARTS = ("all", "real", "synthetic")
+
+
+def versus_by_seed(
+    results: list[dict[str, Any]], first: str, second: str, trials: int, part: str = "all"
+) -> str:
+    """Seed pairs won-tied-lost by ``first`` against ``second`` at ``trials`` on the problems
+    of ``part`` (see the module docstring), with the sign test's p-values."""
+    from scipy.stats import binomtest
+
+    if part not in PARTS:
+        raise ValueError(f"part={part!r} must be one of {', '.join(PARTS)}")
+    refs = references(results)
+    runs = {(r["problem"], r["method"], r["seed"]): r for r in results}
+    problems = [
+        p
+        for p in dict.fromkeys(r["problem"] for r in results)
+        if part == "all" or (get_problem(p).kind == "real") == (part == "real")
+    ]
+    total = [0, 0, 0]
+    notable: list[str] = []
+    for p in problems:
+        counts = [0, 0, 0]
+        seeds = sorted({s for (q, m, s) in runs if q == p and m == first})
+        for s in seeds:
+            a, b = runs.get((p, first, s)), runs.get((p, second, s))
+            if a is None or b is None:
+                continue
+            ra, rb = regret_at(a, refs, trials), regret_at(b, refs, trials)
+            counts[1 if abs(ra - rb) <= TIE_TOL else 0 if ra < rb else 2] += 1
+        total = [t + c for t, c in zip(total, counts, strict=True)]
+        decided = counts[0] + counts[2]
+        if decided and binomtest(counts[0], decided).pvalue < 0.1:
+            notable.append(f"{p} {counts[0]}-{counts[1]}-{counts[2]}")
+    decided = total[0] + total[2]
+    pvalue = binomtest(total[0], decided).pvalue if decided else 1.0
+    line = (
+        f"{short(first)} vs {short(second)} at {trials}, by seed ({part}): "
+        f"{total[0]}-{total[1]}-{total[2]}, sign test p = {pvalue:.2g}"
+    )
+    return line + ("; p < 0.1 on: " + ", ".join(notable) if notable else "")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, help="results.jsonl or results.json of a run")
@@ -136,7 +188,17 @@ def main(argv: list[str] | None = None) -> None:
         metavar="A:B",
         help="pairs of methods to compare head to head, e.g. trimtab.tpe:optuna.tpe",
     )
+    parser.add_argument(
+        "--by-seed",
+        nargs="?",
+        const="all",
+        default=None,
+        choices=PARTS,
+        help="count --versus pairs by seed (on all problems, or the real or synthetic ones)",
+    )
     args = parser.parse_args(argv)
+    if args.by_seed and not args.versus:
+        parser.error("--by-seed counts the --versus pairs: give --versus A:B too")
     results = load(args.results)
     budget = min(r.get("budget", len(r["values"])) for r in results)
     methods = args.methods.split(",") if args.methods else None
@@ -157,6 +219,8 @@ def main(argv: list[str] | None = None) -> None:
     for t in args.trials or [budget]:
         for first, second in pairs:
             print(versus(results, first, second, t))
+            if args.by_seed:
+                print(versus_by_seed(results, first, second, t, args.by_seed))
 
 
 if __name__ == "__main__":

@@ -252,3 +252,34 @@ def test_doc_tables_versus_counts_wins_ties_and_losses_with_p_values(
     with pytest.raises(SystemExit):
         tables.main([str(log), "--versus", "trimtab.tpe:nobody"])
     assert "'trimtab.tpe:nobody' must be two methods" in capsys.readouterr().err
+
+
+def test_doc_tables_by_seed_pairs_each_problems_seeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import tables
+
+    branin = 0.397887
+    lines = [
+        # branin: trimtab better on seeds 0-5, worse on 6, tied on 7
+        *_runs("branin", "trimtab.tpe", [branin + 0.1] * 6 + [branin + 0.9, branin + 0.4]),
+        *_runs("branin", "optuna.tpe", [branin + 0.5] * 6 + [branin + 0.2, branin + 0.4]),
+        # svm_wine (real): trimtab worse on both seeds
+        *_runs("svm_wine", "trimtab.tpe", [2 / 178, 3 / 178]),
+        *_runs("svm_wine", "optuna.tpe", [0.0, 1 / 178]),
+    ]
+    log = tmp_path / "results.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    tables.main([str(log), "--versus", "trimtab.tpe:optuna.tpe", "--by-seed"])
+    out = capsys.readouterr().out
+    # 6 won, 1 tied, 3 lost; two-sided sign test of 6 of 9: p = 0.51; branin alone 6 of 7:
+    # p = 0.125, not listed
+    assert "tt.tpe vs op.tpe at 1, by seed (all): 6-1-3, sign test p = 0.51" in out
+    assert "p < 0.1 on" not in out
+    tables.main([str(log), "--versus", "trimtab.tpe:optuna.tpe", "--by-seed", "real"])
+    assert "by seed (real): 0-0-2, sign test p = 0.5" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        tables.main([str(log), "--by-seed", "real"])
+    assert "give --versus A:B too" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="part='some' must be one of all, real, synthetic"):
+        tables.versus_by_seed(tables.load(log), "trimtab.tpe", "optuna.tpe", 1, "some")
