@@ -1,0 +1,31 @@
+"""benchmarks.conditional_spaces: the padded conditional objective and the command line."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from benchmarks.conditional_spaces import main, padded
+
+import trimtab
+from trimtab.benchmarks import get_problem
+
+
+def test_padded_objective_is_the_conditional_problem_plus_irrelevant_parameters() -> None:
+    study = trimtab.create_study(sampler=trimtab.samplers.RandomSampler(seed=0))
+    pads = {f"pad_{i}": 0.5 for i in range(3)}
+    study.enqueue_trial({"branch": "branin", "x0": math.pi, "x1": 2.275, **pads})
+    study.enqueue_trial({"branch": "branin", "x0": math.pi, "x1": 2.275, **pads, "pad_1": 0.9})
+    study.optimize(padded(3), n_trials=12)
+    first, second = study.trials[0], study.trials[1]
+    assert first.value == pytest.approx(get_problem("conditional").optimum, abs=1e-6)
+    assert second.value == first.value  # the padding changes nothing
+    for t in study.trials:
+        branch_params = {"branin": {"x0", "x1"}, "hartmann": {"h0", "h1", "h2"}, "sphere": {"s"}}
+        assert set(t.params) == {"branch", *branch_params[t.params["branch"]], *pads}
+
+
+def test_command_line_names_a_bad_objective(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--objectives", "padded,flat"])
+    assert "--objectives 'flat' must be among branches, nested, padded" in capsys.readouterr().err
