@@ -22,28 +22,29 @@ def test_points_lie_in_the_space_and_repeat_with_the_seed(source: str) -> None:
     assert startup_points(source, space, 10, seed=4) != points
 
 
-def test_trimtab_points_are_the_ones_its_gp_starts_from() -> None:
-    """The comparison rests on this: enqueuing trimtab's points reproduces its own start."""
-    problem = get_problem("hartmann3")
-    study = trimtab.create_study(sampler=trimtab.samplers.GPSampler(seed=5))
+def _own_gp_study(name: str, seed: int, n_trials: int) -> trimtab.Study:
+    """trimtab's GP run on problem ``name`` by itself, nothing enqueued."""
+    problem = get_problem(name)
+    study = trimtab.create_study(sampler=trimtab.samplers.GPSampler(seed=seed))
     study.optimize(
         lambda t: problem.evaluate(
             {k: t.suggest_float(k, d.low, d.high) for k, d in problem.space.items()}
         ),
-        n_trials=10,
+        n_trials=n_trials,
     )
+    return study
+
+
+def test_trimtab_points_are_the_ones_its_gp_starts_from() -> None:
+    """The comparison rests on this: enqueuing trimtab's points reproduces its own start."""
+    problem = get_problem("hartmann3")
+    study = _own_gp_study("hartmann3", seed=5, n_trials=10)
     assert [t.params for t in study.trials] == startup_points("trimtab", problem.space, 10, 5)
 
 
 def test_enqueuing_the_gps_own_startup_points_leaves_the_whole_run_unchanged() -> None:
     problem = get_problem("branin")
-    study = trimtab.create_study(sampler=trimtab.samplers.GPSampler(seed=2))
-    study.optimize(
-        lambda t: problem.evaluate(
-            {k: t.suggest_float(k, d.low, d.high) for k, d in problem.space.items()}
-        ),
-        n_trials=14,
-    )
+    study = _own_gp_study("branin", seed=2, n_trials=14)
     own = min(t.value for t in study.trials) - problem.optimum
     assert run("trimtab", "trimtab", "branin", budget=14, seed=2, n_startup=10) == own
     other = run("trimtab", "sobol", "branin", budget=14, seed=2, n_startup=10)
