@@ -110,6 +110,7 @@ class BOHBSampler(TPESampler):
             n_startup_trials=0,
             n_ei_candidates=n_ei_candidates,
             prior_weight=prior_weight,
+            branches="tpe",  # the paper's model alone
             seed=seed,
         )
         if min_points_in_model is not None and (

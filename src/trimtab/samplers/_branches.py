@@ -1,0 +1,149 @@
+"""Which branch of a conditional space to try next: a max k-armed bandit over the choices of
+each categorical parameter that switches others on (a model choice, say).
+
+A density model of the whole space (TPE's l(x) / g(x)) ranks a choice by how its *typical*
+trials compare, but in model selection what counts is the *best* trial each choice can reach:
+a branch whose random points look poor and whose optimum is the best (an SVM next to a
+forest that is good at any setting) loses its share of the good group early and is never
+tried again. On the suite's ``conditional`` problem TPE stays on the easy branch on 18 of 20
+seeds (docs/benchmarks.md, "Branch lock-in on conditional spaces").
+
+The choice is MaxUCB (Balef, Vernade & Eggensperger, "Put CASH on Bandits: A Max K-Armed
+Problem for Automated Machine Learning", 2025), a bandit for the best value rather than the
+mean: each finished value is turned into a reward (the loss flipped, then min-max scaled over
+every finished trial that has the switch into [0.01, 0.99]); a choice scores its best reward
+plus ``(alpha ln t / n)^2``, ``t`` the trials that have the switch and ``n`` those that took
+that choice (``alpha = 0.5``, the paper's); the highest score wins, a choice not tried yet
+first, ties to the first choice. The bonus falls as ``1 / n^2``, not ``1 / sqrt(n)``: the
+paper's analysis for bounded, light-tailed rewards, where a choice's maximum settles fast.
+Every trial that took a choice counts towards its ``n``, failed, pruned or still running (so
+parallel workers spread over the choices); only COMPLETE ones give rewards.
+
+Which parameters are switches is read off the history (``infer_rules``): a categorical
+parameter whose values decide whether another parameter appears. The sampler then proposes
+the rest of the trial inside the chosen branch, from its own model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from trimtab.distributions import BaseDistribution, CategoricalDistribution
+from trimtab.samplers._search_space import infer_rules, same
+from trimtab.trial import FrozenTrial, TrialState
+from trimtab.trial._frozen import proposed_params
+
+ALPHA = 0.5
+
+
+class Switches:
+    """Per study: the categorical parameters the history shows switching others on, kept
+    incrementally. Each COMPLETE trial is read once; the rules are inferred again when a new
+    parameter appears or the trial count has doubled, so the cost per trial stays flat, and
+    a space where every trial has every parameter costs one set comparison."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.union: dict[str, BaseDistribution] = {}
+        self.conflicts: set[str] = set()
+        self.shared: set[str] | None = None
+        self.names: set[str] = set()
+        self.checked_union: set[str] = set()
+        self.checked_at = 0
+
+    def update(self, complete: Sequence[FrozenTrial]) -> set[str]:
+        fresh = False
+        for t in complete:
+            if t.trial_id in self.seen:
+                continue
+            self.seen.add(t.trial_id)
+            fresh = True
+            keys = set()
+            for k, d in t.distributions.items():
+                if d.single():
+                    continue
+                keys.add(k)
+                known = self.union.get(k)
+                if known is None:
+                    if k not in self.conflicts:
+                        self.union[k] = d
+                elif not same(known, d):
+                    self.conflicts.add(k)
+                    del self.union[k]
+            self.shared = keys if self.shared is None else self.shared & keys
+        if not fresh or self.shared is None or len(self.seen) < 2:
+            return self.names
+        if self.shared >= self.union.keys():  # every trial has every parameter
+            return self.names
+        n = len(self.seen)
+        if self.union.keys() != self.checked_union or n >= 2 * self.checked_at:
+            shared = {k: d for k, d in self.union.items() if k in self.shared}
+            rules = infer_rules(list(complete), self.union, shared)
+            self.names |= {
+                r.parent
+                for r in rules.values()
+                if isinstance(self.union.get(r.parent), CategoricalDistribution)
+            }
+            self.checked_union, self.checked_at = set(self.union), n
+        return self.names
+
+
+def choose(
+    name: str,
+    dist: CategoricalDistribution,
+    trials: Sequence[FrozenTrial],
+    sign: float,
+    alpha: float = ALPHA,
+) -> int | None:
+    """MaxUCB's choice (an index into ``dist.choices``) for the switch ``name`` from the
+    ``trials`` that have it; ``sign`` turns a value into a loss (-1 when maximising).
+    ``None`` when no trial that has it has finished with a value."""
+    k = len(dist.choices)
+    pulls = np.zeros(k, dtype=np.int64)
+    best = np.full(k, math.inf)
+    lo, hi = math.inf, -math.inf
+    for t in trials:
+        params = proposed_params(t) if t.state is TrialState.RUNNING else t._params
+        if name not in params:
+            continue
+        stored = t._distributions.get(name)
+        if stored is not None and not same(stored, dist):
+            continue
+        value = params[name]
+        if not dist.contains(value):
+            continue
+        i = dist.index_of(value)
+        pulls[i] += 1
+        if t.state is TrialState.COMPLETE and t.values:
+            loss = sign * t.values[0]
+            if math.isfinite(loss):
+                best[i] = min(best[i], loss)
+                lo, hi = min(lo, loss), max(hi, loss)
+    untried = np.flatnonzero(pulls == 0)
+    if untried.size:
+        return int(untried[0])
+    if not math.isfinite(lo):
+        return None
+    span = hi - lo if hi > lo else 1.0
+    reward = np.where(np.isfinite(best), 0.99 - 0.98 * (best - lo) / span, 0.0)
+    score = reward + (alpha * math.log(int(pulls.sum())) / pulls) ** 2
+    return int(np.argmax(score))
+
+
+def chosen_branches(
+    switches: set[str],
+    trials: Sequence[FrozenTrial],
+    space: Mapping[str, BaseDistribution],
+    sign: float,
+) -> dict[str, int]:
+    """For each switch in ``space``: the choice index MaxUCB picks."""
+    out: dict[str, int] = {}
+    for name, dist in space.items():
+        if name in switches and isinstance(dist, CategoricalDistribution):
+            arm = choose(name, dist, trials, sign)
+            if arm is not None:
+                out[name] = arm
+    return out
