@@ -8,11 +8,18 @@ A third, ``padded``, is that problem (three branches; the optimum, 0.398, on the
 whose random points look worse than the sphere branch's easy 1.0) with ``--padding`` more
 always-present parameters that change nothing: 10 make 17 parameters, more than the 16 the
 default models with its GP, so the default runs TPE there, as on a model-selection space of
-that size. For it the table also gives the median number of trials of the second half spent
+that size. A fourth, ``model_choice``, is a model selection in miniature: ``forest`` scores
+1.0 to 1.1 anywhere, ``svm`` up to 6 at random but 0 in a narrow region of ``c``, ``knn`` 3
+to 4. For these two the table also gives the median number of trials of the second half spent
 on the optimum's branch.
+
+``trimtab.tpe`` chooses a switching parameter's branch by MaxUCB (``TPESampler``'s default),
+``trimtab.tpe_density`` by TPE's own l(x) / g(x) (``branches="tpe"``).
 
     python -m benchmarks.conditional_spaces --seeds 10 --trials 50
     python -m benchmarks.conditional_spaces --seeds 10 --trials 200 --objectives padded
+    python -m benchmarks.conditional_spaces --seeds 20 --trials 200 \
+        --objectives padded,model_choice --methods trimtab.tpe,trimtab.tpe_density
 """
 
 from __future__ import annotations
@@ -62,6 +69,19 @@ def nested(trial: trimtab.Trial) -> float:
     )
 
 
+def model_choice(trial: trimtab.Trial) -> float:
+    model = trial.suggest_categorical("model", ["forest", "svm", "knn"])
+    if model == "forest":
+        return 1.0 + 0.1 * trial.suggest_float("depth", 0, 1)
+    if model == "svm":
+        return 6.0 * abs(trial.suggest_float("c", 0, 1) - 0.7) ** 0.5
+    return 3.0 + trial.suggest_float("k", 0, 1)
+
+
+# the parameter and the choice of the optimum's branch, where the table counts trials on it
+OPTIMUM_BRANCH = {"padded": ("branch", "branin"), "model_choice": ("model", "svm")}
+
+
 def padded(padding: int) -> Callable[[trimtab.Trial], float]:
     """The suite's ``conditional`` problem with ``padding`` irrelevant floats ``pad_i``."""
     problem = get_problem("conditional")
@@ -86,7 +106,9 @@ def samplers(seed: int) -> dict[str, BaseSampler]:
     return {
         "trimtab.auto": AutoSampler(seed=seed),
         "trimtab.gp": GPSampler(seed=seed),
-        # what the default used on conditional spaces until af8a819
+        "trimtab.tpe": TPESampler(seed=seed),
+        "trimtab.tpe_density": TPESampler(branches="tpe", seed=seed),
+        # the default's TPE (on conditional spaces of more than 16 parameters)
         "trimtab.tpe_group": TPESampler(group=True, constant_liar=True, seed=seed),
         "trimtab.random": RandomSampler(seed=seed),
     }
@@ -97,13 +119,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--padding", type=int, default=10, help="irrelevant floats of padded")
-    parser.add_argument("--objectives", default="branches,nested,padded", help="comma list")
+    parser.add_argument(
+        "--objectives", default="branches,nested,padded,model_choice", help="comma list"
+    )
+    parser.add_argument("--methods", default=",".join(samplers(0)), help="comma list")
     args = parser.parse_args(argv)
-    known = {"branches": branches, "nested": nested, "padded": padded(args.padding)}
+    known = {
+        "branches": branches,
+        "nested": nested,
+        "padded": padded(args.padding),
+        "model_choice": model_choice,
+    }
     chosen = args.objectives.split(",")
     unknown = [o for o in chosen if o not in known]
     if unknown:
         parser.error(f"--objectives {unknown[0]!r} must be among {', '.join(known)}")
+    methods = args.methods.split(",")
+    unknown = [m for m in methods if m not in samplers(0)]
+    if unknown:
+        parser.error(f"--methods {unknown[0]!r} must be among {', '.join(samplers(0))}")
     if args.padding < 0 or args.seeds < 1 or args.trials < 2:
         parser.error("--padding must be >= 0, --seeds >= 1 and --trials >= 2")
     logging.getLogger("trimtab").setLevel(logging.WARNING)
@@ -111,19 +145,24 @@ def main(argv: list[str] | None = None) -> None:
     for name in chosen:
         objective = known[name]
         best: dict[str, list[float]] = {}
-        on_branin: dict[str, list[int]] = {}
+        on_best: dict[str, list[int]] = {}
         for seed in range(args.seeds):
             for method, sampler in samplers(seed).items():
+                if method not in methods:
+                    continue
                 study = trimtab.create_study(sampler=sampler)
                 study.optimize(objective, n_trials=args.trials)
                 best.setdefault(method, []).append(study.best_value)
-                half = study.trials[args.trials // 2 :]
-                hits = sum(t.params.get("branch") == "branin" for t in half)
-                on_branin.setdefault(method, []).append(hits)
+                if name in OPTIMUM_BRANCH:
+                    param, choice = OPTIMUM_BRANCH[name]
+                    half = study.trials[args.trials // 2 :]
+                    hits = sum(t.params.get(param) == choice for t in half)
+                    on_best.setdefault(method, []).append(hits)
         cells = ", ".join(f"{k} {statistics.median(v):.3g}" for k, v in best.items())
-        if name == "padded":
-            cells += f" (trials of the last {args.trials - args.trials // 2} on Branin: " + (
-                ", ".join(f"{k} {statistics.median(v):g}" for k, v in on_branin.items()) + ")"
+        if name in OPTIMUM_BRANCH:
+            where = OPTIMUM_BRANCH[name][1]
+            cells += f" (trials of the last {args.trials - args.trials // 2} on {where}: " + (
+                ", ".join(f"{k} {statistics.median(v):g}" for k, v in on_best.items()) + ")"
             )
         print(f"{name}: {cells}", flush=True)
 

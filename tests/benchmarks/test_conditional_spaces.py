@@ -28,4 +28,17 @@ def test_padded_objective_is_the_conditional_problem_plus_irrelevant_parameters(
 def test_command_line_names_a_bad_objective(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--objectives", "padded,flat"])
-    assert "--objectives 'flat' must be among branches, nested, padded" in capsys.readouterr().err
+    assert "--objectives 'flat' must be among branches, nested, padded, model_choice" in (
+        capsys.readouterr().err
+    )
+    with pytest.raises(SystemExit):
+        main(["--methods", "trimtab.tpe,optuna.tpe"])
+    assert "--methods 'optuna.tpe' must be among trimtab.auto," in capsys.readouterr().err
+
+
+def test_command_line_runs_the_chosen_methods(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--seeds", "1", "--trials", "12", "--objectives", "model_choice",
+          "--methods", "trimtab.tpe,trimtab.random"])  # fmt: skip
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("model_choice: trimtab.tpe ") and "trimtab.random" in out[1]
+    assert "trimtab.gp" not in out[1] and "(trials of the last 6 on svm: " in out[1]

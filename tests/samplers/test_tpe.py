@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from benchmarks.conditional_spaces import model_choice
 
 import trimtab
 from trimtab.benchmarks import get_problem
@@ -314,17 +315,6 @@ def test_bracket_history_does_not_corrupt_the_incremental_caches() -> None:
 # ---- branches: MaxUCB on the parameters that switch others on ----------------------------
 
 
-def _model_choice(trial: trimtab.Trial) -> float:
-    """``forest`` is good anywhere (1.0 to 1.1); ``svm`` is poor at random (up to 6) but
-    reaches 0 in a narrow region of ``c``; ``knn`` is poor everywhere (3 to 4)."""
-    model = trial.suggest_categorical("model", ["forest", "svm", "knn"])
-    if model == "forest":
-        return 1.0 + 0.1 * trial.suggest_float("depth", 0, 1)
-    if model == "svm":
-        return 6.0 * abs(trial.suggest_float("c", 0, 1) - 0.7) ** 0.5
-    return 3.0 + trial.suggest_float("k", 0, 1)
-
-
 @pytest.mark.parametrize("group", [False, True])
 def test_a_branch_poor_at_random_is_not_given_up(group: bool) -> None:
     # `conditional`: the sphere branch reaches 1.0 at once, Hartmann (0.637) and Branin
@@ -342,10 +332,11 @@ def test_a_branch_poor_at_random_is_not_given_up(group: bool) -> None:
 
 
 def test_branch_choice_tries_each_choice_first_and_counts_running_trials() -> None:
+    # model_choice: forest 1.0 + 0.1 depth; svm 6 |c - 0.7|^0.5; knn 3 + k
     study = trimtab.create_study(sampler=TPESampler(seed=0, n_startup_trials=2))
     study.enqueue_trial({"model": "forest", "depth": 0.0})  # 1.0
     study.enqueue_trial({"model": "svm", "c": 0.7})  # 0.0
-    study.optimize(_model_choice, n_trials=2)
+    study.optimize(model_choice, n_trials=2)
     trial = study.ask()
     assert trial.suggest_categorical("model", ["forest", "svm", "knn"]) == "knn"  # untried
     study.tell(trial, 3.0 + trial.suggest_float("k", 0, 1))
