@@ -11,6 +11,7 @@ import pytest
 from benchmarks.conditional_spaces import branches
 
 import trimtab
+from trimtab.benchmarks import get_problem
 from trimtab.samplers import AutoSampler
 from trimtab.trial import TrialState
 
@@ -100,6 +101,27 @@ def test_a_noisy_objective_goes_to_tpe_and_a_smooth_one_stays_with_the_gp() -> N
     assert kept["noise_variance"] < 1e-6
     assert handed["choice"] == "TPESampler" and handed["after_trials"] == 20
     assert handed["noise_variance"] > 1e-3
+
+
+def test_a_space_with_branches_goes_to_tpe_and_records_its_switches() -> None:
+    def layers(trial: trimtab.Trial) -> float:  # conditional on an integer only
+        n = trial.suggest_int("n", 1, 2)
+        return sum((trial.suggest_float(f"u{i}", 0, 1) - 0.3) ** 2 for i in range(n))
+
+    runs = {}
+    for name, objective in (("conditional", get_problem("conditional").objective), ("n", layers)):
+        sampler = AutoSampler(seed=0, n_startup_trials=5, gp_noisy_max_trials=20)
+        study = trimtab.create_study(sampler=sampler)
+        study.optimize(objective, n_trials=23)
+        runs[name] = study
+    # a categorical parameter switching others on: TPE, whose MaxUCB picks the branches
+    assert chosen(runs["conditional"])[18:] == ["GPSampler"] * 2 + ["TPESampler"] * 3
+    assert runs["conditional"].system_attrs["auto:handover"] == {
+        "after_trials": 20, "switches": ["branch"], "choice": "TPESampler"
+    }  # fmt: skip
+    # switched by an integer, smooth: the GP goes on
+    assert chosen(runs["n"])[18:] == ["GPSampler"] * 5
+    assert runs["n"].system_attrs["auto:handover"]["noise_variance"] < 1e-3
 
 
 def test_other_workers_follow_the_recorded_handover(tmp_path: Path) -> None:
