@@ -18,7 +18,7 @@ on the optimum's branch.
 
     python -m benchmarks.conditional_spaces --seeds 10 --trials 50
     python -m benchmarks.conditional_spaces --seeds 10 --trials 200 --objectives padded
-    python -m benchmarks.conditional_spaces --seeds 20 --trials 200 \
+    python -m benchmarks.conditional_spaces --seeds 20 --trials 200 --at 50,100,200 \
         --objectives padded,model_choice --methods trimtab.tpe,trimtab.tpe_density
 """
 
@@ -123,6 +123,9 @@ def main(argv: list[str] | None = None) -> None:
         "--objectives", default="branches,nested,padded,model_choice", help="comma list"
     )
     parser.add_argument("--methods", default=",".join(samplers(0)), help="comma list")
+    parser.add_argument(
+        "--at", default="", help="comma list of trial counts to report (default: --trials)"
+    )
     args = parser.parse_args(argv)
     known = {
         "branches": branches,
@@ -140,31 +143,42 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--methods {unknown[0]!r} must be among {', '.join(samplers(0))}")
     if args.padding < 0 or args.seeds < 1 or args.trials < 2:
         parser.error("--padding must be >= 0, --seeds >= 1 and --trials >= 2")
+    try:
+        counts = sorted({int(c) for c in args.at.split(",")} if args.at else {args.trials})
+    except ValueError:
+        parser.error(f"--at {args.at!r} must be a comma list of trial counts")
+    if counts[0] < 2 or counts[-1] > args.trials:
+        parser.error(f"--at {args.at!r}: each count must be in [2, --trials={args.trials}]")
     logging.getLogger("trimtab").setLevel(logging.WARNING)
-    print(f"median best value over {args.seeds} seeds after {args.trials} trials")
+    print(f"median best value over {args.seeds} seeds after {', '.join(map(str, counts))} trials")
     for name in chosen:
         objective = known[name]
-        best: dict[str, list[float]] = {}
-        on_best: dict[str, list[int]] = {}
+        # per trial count: each method's best values and trials on the optimum's branch
+        best: dict[int, dict[str, list[float]]] = {c: {} for c in counts}
+        on_best: dict[int, dict[str, list[int]]] = {c: {} for c in counts}
         for seed in range(args.seeds):
             for method, sampler in samplers(seed).items():
                 if method not in methods:
                     continue
                 study = trimtab.create_study(sampler=sampler)
                 study.optimize(objective, n_trials=args.trials)
-                best.setdefault(method, []).append(study.best_value)
-                if name in OPTIMUM_BRANCH:
-                    param, choice = OPTIMUM_BRANCH[name]
-                    half = study.trials[args.trials // 2 :]
-                    hits = sum(t.params.get(param) == choice for t in half)
-                    on_best.setdefault(method, []).append(hits)
-        cells = ", ".join(f"{k} {statistics.median(v):.3g}" for k, v in best.items())
-        if name in OPTIMUM_BRANCH:
-            where = OPTIMUM_BRANCH[name][1]
-            cells += f" (trials of the last {args.trials - args.trials // 2} on {where}: " + (
-                ", ".join(f"{k} {statistics.median(v):g}" for k, v in on_best.items()) + ")"
-            )
-        print(f"{name}: {cells}", flush=True)
+                trials = study.trials
+                for c in counts:
+                    values = [t.value for t in trials[:c] if t.value is not None]
+                    best[c].setdefault(method, []).append(min(values))
+                    if name in OPTIMUM_BRANCH:
+                        param, choice = OPTIMUM_BRANCH[name]
+                        hits = sum(t.params.get(param) == choice for t in trials[c // 2 : c])
+                        on_best[c].setdefault(method, []).append(hits)
+        for c in counts:
+            cells = ", ".join(f"{k} {statistics.median(v):.3g}" for k, v in best[c].items())
+            if name in OPTIMUM_BRANCH:
+                where = OPTIMUM_BRANCH[name][1]
+                cells += f" (trials of the last {c - c // 2} on {where}: " + (
+                    ", ".join(f"{k} {statistics.median(v):g}" for k, v in on_best[c].items()) + ")"
+                )
+            label = name if len(counts) == 1 else f"{name} @{c}"
+            print(f"{label}: {cells}", flush=True)
 
 
 if __name__ == "__main__":

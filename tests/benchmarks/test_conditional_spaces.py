@@ -42,3 +42,19 @@ def test_command_line_runs_the_chosen_methods(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out.splitlines()
     assert out[1].startswith("model_choice: trimtab.tpe ") and "trimtab.random" in out[1]
     assert "trimtab.gp" not in out[1] and "(trials of the last 6 on svm: " in out[1]
+
+
+def test_command_line_reports_several_trial_counts_of_one_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["--seeds", "1", "--trials", "12", "--at", "6,12", "--objectives", "model_choice",
+          "--methods", "trimtab.random"])  # fmt: skip
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "median best value over 1 seeds after 6, 12 trials"
+    early, late = (float(line.split()[3].rstrip(",")) for line in out[1:3])
+    assert out[1].startswith("model_choice @6: trimtab.random ") and "last 3 on svm" in out[1]
+    assert out[2].startswith("model_choice @12: trimtab.random ") and "last 6 on svm" in out[2]
+    assert late <= early
+    with pytest.raises(SystemExit):
+        main(["--trials", "12", "--at", "6,20"])
+    assert "--at '6,20': each count must be in [2, --trials=12]" in capsys.readouterr().err
