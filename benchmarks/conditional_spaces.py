@@ -14,7 +14,8 @@ to 4. For these two the table also gives the median number of trials of the seco
 on the optimum's branch.
 
 ``trimtab.tpe`` chooses a switching parameter's branch by MaxUCB (``TPESampler``'s default),
-``trimtab.tpe_density`` by TPE's own l(x) / g(x) (``branches="tpe"``).
+``trimtab.tpe_density`` by TPE's own l(x) / g(x) (``branches="tpe"``); ``--alpha`` sets
+MaxUCB's ``alpha`` (``trimtab.samplers._branches.ALPHA``) for this run.
 
     python -m benchmarks.conditional_spaces --seeds 10 --trials 50
     python -m benchmarks.conditional_spaces --seeds 10 --trials 200 --objectives padded
@@ -31,6 +32,7 @@ import statistics
 from collections.abc import Callable
 
 import trimtab
+import trimtab.samplers._branches as branch_choice
 from trimtab.benchmarks import get_problem
 from trimtab.distributions import FloatDistribution
 from trimtab.samplers import AutoSampler, BaseSampler, GPSampler, RandomSampler, TPESampler
@@ -126,6 +128,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--at", default="", help="comma list of trial counts to report (default: --trials)"
     )
+    parser.add_argument(
+        "--alpha", type=float, default=None, help="MaxUCB's alpha in TPE (default: its own)"
+    )
     args = parser.parse_args(argv)
     known = {
         "branches": branches,
@@ -149,6 +154,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--at {args.at!r} must be a comma list of trial counts")
     if counts[0] < 2 or counts[-1] > args.trials:
         parser.error(f"--at {args.at!r}: each count must be in [2, --trials={args.trials}]")
+    if args.alpha is not None:
+        if not args.alpha > 0:
+            parser.error(f"--alpha {args.alpha!r} must be > 0")
+        branch_choice.ALPHA = args.alpha
     logging.getLogger("trimtab").setLevel(logging.WARNING)
     print(f"median best value over {args.seeds} seeds after {', '.join(map(str, counts))} trials")
     for name in chosen:

@@ -22,7 +22,7 @@
   (``_branches``). The GP's expected improvement over a branch choice settles on one branch
   and keeps it: on the suite's ``conditional`` problem it ends on the Branin branch, the
   optimum's, on 3 of 10 seeds at 100 trials and still 3 at 200; handed over at 100, all 10
-  reach it by 200 (median regret 0.239 -> 0.0012; docs/benchmarks.md, "Branch choice by
+  reach it by 200 (median regret 0.239 -> 0.0016; docs/benchmarks.md, "Branch choice by
   MaxUCB"). Recorded as below, with the switches found.
 - Unless the objective looks noisy: when ``gp_noisy_max_trials`` trials have finished, the GP's
   latest fit is consulted once, and if its noise variance (of the warped, standardised

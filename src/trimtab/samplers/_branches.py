@@ -8,20 +8,22 @@ forest that is good at any setting) loses its share of the good group early and 
 tried again. On the suite's ``conditional`` problem TPE stays on the easy branch on 18 of 20
 seeds (docs/benchmarks.md, "Branch lock-in on conditional spaces").
 
-The choice is MaxUCB (Balef, Vernade & Eggensperger, "Put CASH on Bandits: A Max K-Armed
-Problem for Automated Machine Learning", 2025), a bandit for the best value rather than the
-mean: each finished value is turned into a reward (the loss flipped, then min-max scaled over
+The choice is MaxUCB (Balef et al., "Pull in CASH with Bandits: Max K-Armed Bandit for the
+CASH Problem in Automated Machine Learning", the title as the authors' repository
+amirbalef/CASH_with_Bandits gives it), a bandit for the best value rather than the mean:
+each finished value is turned into a reward (the loss flipped, then min-max scaled over
 every finished trial that has the switch into [0.01, 0.99]); a choice scores its best reward
 plus ``(alpha ln t / n)^2``, ``t`` the trials that have the switch and ``n`` those that took
 that choice; the highest score wins, a choice not tried yet first, ties to the first choice.
-``alpha = 1``, where the paper uses 0.5: of 0.5, 1 and 2 on the four conditional objectives of
-``benchmarks/conditional_spaces.py`` (20 seeds, 50 / 100 / 200 trials), 1 is the best or near
-it on each, and 0.5 leaves ``model_choice`` (a branch whose random points score far worse than
-the rest's and whose optimum is narrow) at the easy branch's 1.0 on most seeds, worse than
-random search (docs/benchmarks.md, "Branch choice by MaxUCB"). The bonus falls as ``1 / n^2``, not ``1 / sqrt(n)``: the
-paper's analysis for bounded, light-tailed rewards, where a choice's maximum settles fast.
-Every trial that took a choice counts towards its ``n``, failed, pruned or still running (so
-parallel workers spread over the choices); only COMPLETE ones give rewards.
+``alpha = 1``, where the authors' code uses 0.5: of 0.5, 1 and 2 on the four conditional objectives
+of ``benchmarks/conditional_spaces.py`` (20 seeds, 50 / 100 / 200 trials), 1 is the best or
+near it on each, and 0.5 leaves ``model_choice`` (a branch whose random points score far
+worse than the rest's and whose optimum is narrow) at the easy branch's 1.0 on most seeds,
+worse than random search (docs/benchmarks.md, "Branch choice by MaxUCB"). The bonus falls as
+``1 / n^2``, not ``1 / sqrt(n)``: the paper's analysis for bounded, light-tailed rewards,
+where a choice's maximum settles fast. Every trial that took a choice counts towards its
+``n``, failed, pruned or still running (so parallel workers spread over the choices); only
+COMPLETE ones give rewards.
 
 Which parameters are switches is read off the history (``infer_rules``): a categorical
 parameter whose values decide whether another parameter appears. The sampler then proposes
@@ -100,11 +102,13 @@ def choose(
     dist: CategoricalDistribution,
     trials: Sequence[FrozenTrial],
     sign: float,
-    alpha: float = ALPHA,
+    alpha: float | None = None,
 ) -> int | None:
     """MaxUCB's choice (an index into ``dist.choices``) for the switch ``name`` from the
-    ``trials`` that have it; ``sign`` turns a value into a loss (-1 when maximising).
-    ``None`` when no trial that has it has finished with a value."""
+    ``trials`` that have it; ``sign`` turns a value into a loss (-1 when maximising);
+    ``alpha`` by default ``ALPHA``. ``None`` when no trial that has it has finished with a
+    value."""
+    alpha = ALPHA if alpha is None else alpha
     k = len(dist.choices)
     pulls = np.zeros(k, dtype=np.int64)
     best = np.full(k, math.inf)
