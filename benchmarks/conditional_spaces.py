@@ -154,11 +154,24 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--at {args.at!r} must be a comma list of trial counts")
     if counts[0] < 2 or counts[-1] > args.trials:
         parser.error(f"--at {args.at!r}: each count must be in [2, --trials={args.trials}]")
-    if args.alpha is not None:
-        if not args.alpha > 0:
-            parser.error(f"--alpha {args.alpha!r} must be > 0")
-        branch_choice.ALPHA = args.alpha
+    if args.alpha is not None and not args.alpha > 0:
+        parser.error(f"--alpha {args.alpha!r} must be > 0")
     logging.getLogger("trimtab").setLevel(logging.WARNING)
+    default_alpha = branch_choice.ALPHA
+    branch_choice.ALPHA = default_alpha if args.alpha is None else args.alpha
+    try:
+        _run(args, chosen, known, methods, counts)
+    finally:
+        branch_choice.ALPHA = default_alpha
+
+
+def _run(
+    args: argparse.Namespace,
+    chosen: list[str],
+    known: dict[str, Callable[[trimtab.Trial], float]],
+    methods: list[str],
+    counts: list[int],
+) -> None:
     print(f"median best value over {args.seeds} seeds after {', '.join(map(str, counts))} trials")
     for name in chosen:
         objective = known[name]

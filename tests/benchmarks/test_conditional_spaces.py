@@ -58,3 +58,21 @@ def test_command_line_reports_several_trial_counts_of_one_run(
     with pytest.raises(SystemExit):
         main(["--trials", "12", "--at", "6,20"])
     assert "--at '6,20': each count must be in [2, --trials=12]" in capsys.readouterr().err
+
+
+def test_command_line_alpha_is_for_that_run_only(capsys: pytest.CaptureFixture[str]) -> None:
+    import trimtab.samplers._branches as branch_choice
+
+    default = branch_choice.ALPHA
+    args = ["--seeds", "1", "--trials", "40", "--objectives", "model_choice",
+            "--methods", "trimtab.tpe"]  # fmt: skip
+    svm_trials = []
+    for alpha in ("0.01", "50"):
+        main([*args, "--alpha", alpha])
+        line = capsys.readouterr().out.splitlines()[1]
+        svm_trials.append(float(line.split("on svm: trimtab.tpe ")[1].rstrip(")")))
+        assert default == branch_choice.ALPHA
+    assert svm_trials[0] < svm_trials[1]  # a larger bonus explores the poor-looking branch
+    with pytest.raises(SystemExit):
+        main([*args, "--alpha", "0"])
+    assert "--alpha 0.0 must be > 0" in capsys.readouterr().err
