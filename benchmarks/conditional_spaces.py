@@ -11,7 +11,11 @@ default models with its GP, so the default runs TPE there, as on a model-selecti
 that size. A fourth, ``model_choice``, is a model selection in miniature: ``forest`` scores
 1.0 to 1.1 anywhere, ``svm`` up to 6 at random but 0 in a narrow region of ``c``, ``knn`` 3
 to 4. For these two the table also gives the median number of trials of the second half spent
-on the optimum's branch.
+on the optimum's branch, and so for ``cash_diabetes`` and ``cash_breast_cancer`` (not run by
+default; they need scikit-learn): model selection on real data, the choice among the suite's
+four real-task models on that dataset, each with its own space. On ``diabetes`` the SVM has
+the best value found (1 - R^2 0.489, against 0.500 for the MLP and 0.545-0.549 for the trees)
+and the worst random points.
 
 ``trimtab.tpe`` chooses a switching parameter's branch by MaxUCB (``TPESampler``'s default),
 ``trimtab.tpe_density`` by TPE's own l(x) / g(x) (``branches="tpe"``); ``--alpha`` sets
@@ -80,8 +84,31 @@ def model_choice(trial: trimtab.Trial) -> float:
     return 3.0 + trial.suggest_float("k", 0, 1)
 
 
+def cash(dataset: str) -> Callable[[trimtab.Trial], float]:
+    """Model selection and tuning on ``dataset`` (CASH): a ``model`` choice among the suite's
+    real tasks' models (``svm``, ``hgb``, ``mlp``, ``rf``), each with its task's space (names
+    prefixed by the model), scored by that task's 3-fold cross-validated error."""
+    from trimtab.benchmarks._real import MODELS, SPACES, cv_error
+
+    def objective(trial: trimtab.Trial) -> float:
+        model = trial.suggest_categorical("model", list(MODELS))
+        params = {
+            name: trial.suggest(f"{model}_{name}", dist) for name, dist in SPACES[model].items()
+        }
+        return cv_error(model, dataset, params)
+
+    objective.__name__ = f"cash_{dataset}"
+    return objective
+
+
 # the parameter and the choice of the optimum's branch, where the table counts trials on it
-OPTIMUM_BRANCH = {"padded": ("branch", "branin"), "model_choice": ("model", "svm")}
+# (the CASH tasks: the model of the best value any run of the suite has found)
+OPTIMUM_BRANCH = {
+    "padded": ("branch", "branin"),
+    "model_choice": ("model", "svm"),
+    "cash_diabetes": ("model", "svm"),
+    "cash_breast_cancer": ("model", "svm"),
+}
 
 
 def padded(padding: int) -> Callable[[trimtab.Trial], float]:
@@ -137,6 +164,8 @@ def main(argv: list[str] | None = None) -> None:
         "nested": nested,
         "padded": padded(args.padding),
         "model_choice": model_choice,
+        "cash_diabetes": cash("diabetes"),
+        "cash_breast_cancer": cash("breast_cancer"),
     }
     chosen = args.objectives.split(",")
     unknown = [o for o in chosen if o not in known]
