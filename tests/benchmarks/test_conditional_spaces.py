@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from benchmarks.conditional_spaces import main, padded
+from benchmarks.conditional_spaces import cash, main, padded
 
 import trimtab
 from trimtab.benchmarks import get_problem
@@ -76,3 +76,18 @@ def test_command_line_alpha_is_for_that_run_only(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         main([*args, "--alpha", "0"])
     assert "--alpha 0.0 must be > 0" in capsys.readouterr().err
+
+
+def test_cash_objective_is_the_chosen_real_task() -> None:
+    pytest.importorskip("sklearn")
+    from trimtab.benchmarks._real import cv_error
+
+    study = trimtab.create_study(sampler=trimtab.samplers.RandomSampler(seed=0))
+    svm = {"svm_C": 10.0, "svm_gamma": 0.01}
+    study.enqueue_trial({"model": "svm", **svm})
+    study.optimize(cash("wine"), n_trials=5)
+    assert study.trials[0].value == cv_error("svm", "wine", {"C": 10.0, "gamma": 0.01})
+    for t in study.trials:  # each model's own parameters, prefixed by its name
+        model = t.params["model"]
+        assert all(k == "model" or k.startswith(f"{model}_") for k in t.params)
+        assert len(t.params) == 1 + len(get_problem(f"{model}_wine").space)
