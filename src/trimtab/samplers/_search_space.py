@@ -20,13 +20,14 @@ if TYPE_CHECKING:
 class SpaceState:
     """What a study's finished trials say about its space, updated one trial at a time."""
 
-    __slots__ = ("conflicts", "groups", "seen", "space")
+    __slots__ = ("conflicts", "groups", "names", "seen", "space")
 
     def __init__(self) -> None:
         self.seen: set[int] = set()
         self.space: dict[str, BaseDistribution] | None = None  # shared by every trial
         self.groups: list[dict[str, BaseDistribution]] = []  # parameters seen together
         self.conflicts: set[str] = set()  # names suggested with different distributions
+        self.names: set[str] = set()  # every parameter of every trial
 
     def update(self, study: Study, groups: bool = False) -> dict[str, BaseDistribution]:
         """Take in the COMPLETE trials not seen yet; return the shared space."""
@@ -35,6 +36,7 @@ class SpaceState:
                 continue
             self.seen.add(t.trial_id)
             dists = {k: d for k, d in t.distributions.items() if not d.single()}
+            self.names.update(dists)
             if self.space is None:
                 self.space = dict(dists)
             else:
@@ -42,6 +44,11 @@ class SpaceState:
             if groups:
                 self.add_to_groups(dists)
         return dict(self.space or {})
+
+    @property
+    def flat(self) -> bool:
+        """Every trial seen has every parameter, with the same distribution."""
+        return self.space is not None and self.names <= self.space.keys()
 
     def add_to_groups(self, dists: Mapping[str, BaseDistribution]) -> None:
         """Refine the partition so each group's parameters always appear together."""

@@ -259,6 +259,10 @@ class TPESampler(BaseSampler):
         ``_branches``); ``None`` when there is none, or with several objectives."""
         if self._branches != "maxucb" or len(study.directions) != 1:
             return None
+        if not any(isinstance(d, CategoricalDistribution) for d in space.values()):
+            return None
+        if self._multivariate and self._spaces(study).flat:  # read this trial: no branches
+            return None
         switches = self._switches(study).update(study.get_trials((TrialState.COMPLETE,)))
         if not any(name in switches for name in space):
             return None
