@@ -47,9 +47,9 @@ ALPHA = 1.0
 
 class Switches:
     """Per study: the categorical parameters the history shows switching others on, kept
-    incrementally. Each COMPLETE trial is read once; the rules are inferred again when a new
-    parameter appears or the trial count has doubled, so the cost per trial stays flat, and
-    a space where every trial has every parameter costs one set comparison."""
+    incrementally. Each COMPLETE trial's parameters are read once; the rules are inferred
+    again (``infer_rules``, over the whole history) only when a new parameter appears or the
+    trial count has doubled, and never while every trial has every parameter."""
 
     def __init__(self) -> None:
         self.seen: set[int] = set()
