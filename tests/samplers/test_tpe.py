@@ -361,7 +361,8 @@ def test_branch_choice_maximising_and_with_failures() -> None:
     )
     study.optimize(objective, n_trials=60, catch=(RuntimeError,))
     late = Counter(str(t.params["model"]) for t in study.trials[30:])
-    # the best branch (largest values) gets nearly every trial
+    # the best branch (largest values) gets nearly every trial; the failing one's tries count
+    # (were they ignored it would look untried, and be chosen again and again)
     assert late["good"] >= 27, late
     assert study.best_value > 1.99
 
