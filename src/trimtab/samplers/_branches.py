@@ -34,13 +34,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from trimtab.distributions import BaseDistribution, CategoricalDistribution
 from trimtab.samplers._search_space import infer_rules, same
-from trimtab.trial import FrozenTrial, TrialState
+from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 from trimtab.trial._frozen import proposed_params
+
+if TYPE_CHECKING:
+    from trimtab.study import Study
 
 ALPHA = 1.0
 
@@ -141,17 +145,26 @@ def choose(
     return int(np.argmax(score))
 
 
-def chosen_branches(
-    switches: set[str],
-    trials: Sequence[FrozenTrial],
-    space: Mapping[str, BaseDistribution],
-    sign: float,
-) -> dict[str, int]:
-    """For each switch in ``space``: the choice index MaxUCB picks."""
+def study_branches(
+    study: Study, trial: FrozenTrial, space: Mapping[str, BaseDistribution], memo: Switches
+) -> dict[str, int] | None:
+    """For each switch in ``space``, the choice index MaxUCB picks for ``trial`` from the
+    trials the study's pruner calls comparable (``memo``: the study's ``Switches``). ``None``
+    when ``space`` holds no switch, or with several objectives."""
+    if len(study.directions) != 1:
+        return None
+    if not any(isinstance(d, CategoricalDistribution) for d in space.values()):
+        return None
+    switches = memo.update(study.get_trials((TrialState.COMPLETE,)))
+    if not any(name in switches for name in space):
+        return None
+    others = [t for t in study.get_trials() if t.number != trial.number]
+    trials = study.pruner.comparable_trials(study, trial.number, others)
+    sign = -1.0 if study.directions[0] == StudyDirection.MAXIMIZE else 1.0
     out: dict[str, int] = {}
     for name, dist in space.items():
         if name in switches and isinstance(dist, CategoricalDistribution):
             arm = choose(name, dist, trials, sign)
             if arm is not None:
                 out[name] = arm
-    return out
+    return out or None

@@ -33,15 +33,12 @@ Better Empirical Performance" (arXiv 2304.11127, 2023):
 Parameters outside the shared (relative) space, e.g. those of a conditional branch, are
 proposed one at a time from the trials that have them.
 
-A categorical parameter that the history shows switching others on (a model choice) is not
-chosen by l(x) / g(x), which ranks its choices by their typical trials and abandons a branch
-whose random points look poor even when its optimum is the best: its value comes from the
-max k-armed bandit MaxUCB (Balef et al., "Pull in CASH with Bandits"; ``_branches``), which ranks
-branches by their best values, and the candidates of l(x) / g(x) are drawn with it fixed
-(``branches="tpe"``: l(x) / g(x) alone, as in the papers above). One objective only. On the
-suite's ``conditional`` problem (10 seeds) median regret 0.40 / 0.26 / 0.003 at 50 / 100 /
-200 trials against 0.60 at each with l(x) / g(x) (docs/benchmarks.md, "Branch choice by
-MaxUCB").
+A categorical parameter that the history shows switching others on (a model choice) takes its
+value from the max k-armed bandit MaxUCB (``_branches``), which ranks branches by their best
+values, not l(x) / g(x), which ranks them by their typical ones and gives up a branch that
+looks poor at random even when its optimum is the best; the candidates are drawn with it fixed
+(``branches="tpe"``: l(x) / g(x) alone). On the suite's ``conditional`` problem, median regret
+0.40 / 0.26 / 0.003 at 50 / 100 / 200 trials against 0.60 at each (docs/benchmarks.md).
 
 The history of trial ``n`` is what the study's pruner calls comparable:
 ``study.pruner.comparable_trials(study, n, trials)``. Most pruners keep every trial; with
@@ -62,7 +59,7 @@ import numpy as np
 
 from trimtab.distributions import BaseDistribution, CategoricalDistribution
 from trimtab.samplers._base import BaseSampler, StudyCache
-from trimtab.samplers._branches import Switches, chosen_branches
+from trimtab.samplers._branches import Switches, study_branches
 from trimtab.samplers._random import RandomSampler
 from trimtab.samplers._search_space import SpaceState, same
 from trimtab.samplers._tpe._parzen import ParzenEstimator, Style
@@ -255,21 +252,10 @@ class TPESampler(BaseSampler):
     def _branch_choices(
         self, study: Study, trial: FrozenTrial, space: Mapping[str, BaseDistribution]
     ) -> dict[str, int] | None:
-        """MaxUCB's choice for each parameter of ``space`` that switches others on (see
-        ``_branches``); ``None`` when there is none, or with several objectives."""
-        if self._branches != "maxucb" or len(study.directions) != 1:
-            return None
-        if not any(isinstance(d, CategoricalDistribution) for d in space.values()):
-            return None
-        if self._multivariate and self._spaces(study).flat:  # read this trial: no branches
-            return None
-        switches = self._switches(study).update(study.get_trials((TrialState.COMPLETE,)))
-        if not any(name in switches for name in space):
-            return None
-        others = [t for t in study.get_trials() if t.number != trial.number]
-        trials = study.pruner.comparable_trials(study, trial.number, others)
-        sign = -1.0 if study.directions[0] == StudyDirection.MAXIMIZE else 1.0
-        return chosen_branches(switches, trials, space, sign) or None
+        """MaxUCB's choice for each parameter of ``space`` that switches others on."""
+        if self._branches != "maxucb" or (self._multivariate and self._spaces(study).flat):
+            return None  # (the space was read this trial: no branches)
+        return study_branches(study, trial, space, self._switches(study))
 
     def _usable(
         self,
