@@ -77,7 +77,6 @@ class _Shape:
     def __init__(self) -> None:
         self.seen: set[int] = set()
         self.names: set[str] = set()  # every parameter of a finished trial
-        self.shared: set[str] | None = None  # the parameters every finished trial has
         self.handover: str | None = None  # GP or TPE once decided (see the module docstring)
 
 
@@ -140,9 +139,7 @@ class AutoSampler(BaseSampler):
             if t.trial_id in shape.seen:
                 continue
             shape.seen.add(t.trial_id)
-            names = {k for k, d in t.distributions.items() if not d.single()}
-            shape.names |= names
-            shape.shared = names if shape.shared is None else shape.shared & names
+            shape.names.update(k for k, d in t.distributions.items() if not d.single())
         n = len(shape.seen)
         if n < self._n_startup:
             return RANDOM
@@ -161,7 +158,7 @@ class AutoSampler(BaseSampler):
                 shape.handover = str(recorded["choice"])
             else:
                 record: dict[str, Any]
-                switches = self._switches(study, shape)
+                switches = self._branches(study).update(study)  # read incrementally
                 if switches:  # branches: TPE's choice of them by MaxUCB from now on
                     choice, record = TPE, {"switches": sorted(switches)}
                 else:
@@ -183,13 +180,6 @@ class AutoSampler(BaseSampler):
                     HANDOVER_ATTR, {"after_trials": n, **record, "choice": choice}
                 )
         return shape.handover
-
-    def _switches(self, study: Study, shape: _Shape) -> set[str]:
-        """The categorical parameters the history shows switching others on (none unless
-        some finished trial lacks a parameter another one has)."""
-        if shape.shared is None or shape.shared >= shape.names:
-            return set()
-        return set(self._branches(study).update(study.get_trials((TrialState.COMPLETE,))))
 
     def _sampler(self, name: str) -> BaseSampler:
         sampler = self._samplers.get(name)

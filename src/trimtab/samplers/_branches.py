@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from trimtab.distributions import BaseDistribution, CategoricalDistribution
-from trimtab.samplers._search_space import infer_rules, same
+from trimtab.samplers._search_space import SpaceState, infer_rules, same
 from trimtab.trial import FrozenTrial, StudyDirection, TrialState
 from trimtab.trial._frozen import proposed_params
 
@@ -51,53 +51,31 @@ ALPHA = 1.0
 
 class Switches:
     """Per study: the categorical parameters the history shows switching others on, kept
-    incrementally. Each COMPLETE trial's parameters are read once; the rules are inferred
-    again (``infer_rules``, over the whole history) only when a new parameter appears or the
-    trial count has doubled, and never while every trial has every parameter."""
+    incrementally. The search space is ``SpaceState``'s (each COMPLETE trial read once); the
+    rules are inferred again (``infer_rules``, over the whole history) only when a new
+    parameter appears or the trial count has doubled, and never while every trial has every
+    parameter."""
 
     def __init__(self) -> None:
-        self.seen: set[int] = set()
-        self.union: dict[str, BaseDistribution] = {}
-        self.conflicts: set[str] = set()
-        self.shared: set[str] | None = None
+        self.state = SpaceState()
         self.names: set[str] = set()
         self.checked_union: set[str] = set()
         self.checked_at = 0
 
-    def update(self, complete: Sequence[FrozenTrial]) -> set[str]:
-        fresh = False
-        for t in complete:
-            if t.trial_id in self.seen:
-                continue
-            self.seen.add(t.trial_id)
-            fresh = True
-            keys = set()
-            for k, d in t.distributions.items():
-                if d.single():
-                    continue
-                keys.add(k)
-                known = self.union.get(k)
-                if known is None:
-                    if k not in self.conflicts:
-                        self.union[k] = d
-                elif not same(known, d):
-                    self.conflicts.add(k)
-                    del self.union[k]
-            self.shared = keys if self.shared is None else self.shared & keys
-        if not fresh or self.shared is None or len(self.seen) < 2:
+    def update(self, study: Study) -> set[str]:
+        shared = self.state.update(study, groups=True)
+        n = len(self.state.seen)
+        if n < 2 or self.state.flat:
             return self.names
-        if self.shared >= self.union.keys():  # every trial has every parameter
-            return self.names
-        n = len(self.seen)
-        if self.union.keys() != self.checked_union or n >= 2 * self.checked_at:
-            shared = {k: d for k, d in self.union.items() if k in self.shared}
-            rules = infer_rules(list(complete), self.union, shared)
+        union = {k: d for g in self.state.groups for k, d in g.items()}
+        if union.keys() != self.checked_union or n >= 2 * self.checked_at:
+            rules = infer_rules(study.get_trials((TrialState.COMPLETE,)), union, shared)
             self.names |= {
                 r.parent
                 for r in rules.values()
-                if isinstance(self.union.get(r.parent), CategoricalDistribution)
+                if isinstance(union.get(r.parent), CategoricalDistribution)
             }
-            self.checked_union, self.checked_at = set(self.union), n
+            self.checked_union, self.checked_at = set(union), n
         return self.names
 
 
@@ -155,7 +133,7 @@ def study_branches(
         return None
     if not any(isinstance(d, CategoricalDistribution) for d in space.values()):
         return None
-    switches = memo.update(study.get_trials((TrialState.COMPLETE,)))
+    switches = memo.update(study)
     if not any(name in switches for name in space):
         return None
     others = [t for t in study.get_trials() if t.number != trial.number]
