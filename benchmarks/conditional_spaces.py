@@ -40,7 +40,14 @@ import trimtab
 import trimtab.samplers._branches as branch_choice
 from trimtab.benchmarks import get_problem
 from trimtab.distributions import FloatDistribution
-from trimtab.samplers import AutoSampler, BaseSampler, GPSampler, RandomSampler, TPESampler
+from trimtab.samplers import (
+    AutoSampler,
+    BaseSampler,
+    CMAESSampler,
+    GPSampler,
+    RandomSampler,
+    TPESampler,
+)
 
 
 def branches(trial: trimtab.Trial) -> float:
@@ -141,6 +148,7 @@ def samplers(seed: int) -> dict[str, BaseSampler]:
         "trimtab.tpe_density": TPESampler(branches="tpe", seed=seed),
         # the default's TPE (on conditional spaces of more than 16 parameters)
         "trimtab.tpe_group": TPESampler(group=True, constant_liar=True, seed=seed),
+        "trimtab.cmaes": CMAESSampler(seed=seed),
         "trimtab.random": RandomSampler(seed=seed),
     }
 

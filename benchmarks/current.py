@@ -68,6 +68,8 @@ LAYERS: tuple[Layer, ...] = (
     # session 19: the branch of `conditional` chosen by MaxUCB (TPE; the default from 100)
     Layer(("i4-tpe-maxucb-200.jsonl.gz",), ("trimtab.tpe",)),
     Layer(("i4-auto-branches-200.jsonl.gz",), ("trimtab.auto",)),
+    # session 20: a CMA-ES per branch, the branch chosen by MaxUCB (`conditional` only)
+    Layer(("i4-cmaes-branches-200.jsonl.gz",), ("trimtab.cmaes",)),
 )
 
 

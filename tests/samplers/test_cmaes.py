@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import trimtab
@@ -139,23 +141,71 @@ def test_bad_arguments() -> None:
         CMAESSampler(popsize=1)
 
 
-def test_a_switch_of_conditional_parameters_is_drawn_at_random() -> None:
-    """The CMA-ES would rank ``branch`` by samples whose branch-only parameters are random and
-    lean to the branch with the best average ('flat', 21-33 of the last 100 trials 'deep' on
-    seeds 0-3), not the one with the best optimum ('deep'); the switch is drawn at random
-    instead (45-53), and the shared ``x`` stays in the CMA-ES."""
+def two_branches(trial: trimtab.Trial) -> float:
+    """``deep`` looks worse than ``flat`` at random (7 on average against 1.05) and has the
+    better optimum (0 at d = 3, x = 0); ``x`` is shared by both branches."""
+    x = trial.suggest_float("x", -1, 1)
+    branch = trial.suggest_categorical("branch", ["flat", "deep"])
+    if branch == "flat":
+        return x**2 + 1 + trial.suggest_float("f", 0, 1) * 0.1
+    return x**2 + (trial.suggest_float("d", -5, 5) - 3) ** 2 / 4
+
+
+def test_each_branch_has_its_own_cmaes_and_maxucb_picks_the_branch() -> None:
+    """Ranked by its random points, ``deep`` would be dropped; MaxUCB ranks branches by the
+    best value each has reached, and each branch's own CMA-ES searches its parameters (with
+    the branch drawn at random, as before, half the trials stayed on ``flat``)."""
+    on_deep = 0
+    for seed in range(4):
+        study = trimtab.create_study(sampler=CMAESSampler(seed=seed))
+        study.optimize(two_branches, n_trials=100)
+        late = study.trials[50:]
+        for t in late:  # each trial is its branch's CMA-ES candidate
+            names = ["d", "x"] if t.params["branch"] == "deep" else ["f", "x"]
+            assert t.system_attrs["cma:names"] == names
+            assert t.system_attrs["cma:branch"] == {
+                "branch": ["flat", "deep"].index(t.params["branch"])
+            }
+        deep = [t for t in late if t.params["branch"] == "deep"]
+        if len(deep) >= 40 and study.best_params["branch"] == "deep":
+            on_deep += 1
+            assert study.best_value < 0.05
+            assert sorted(abs(t.params["x"]) for t in deep)[20] < 0.3  # x is searched too
+    assert on_deep >= 3  # seed 1 of 0-3 settles on flat before deep's CMA-ES gets going
+
+
+def test_branches_with_maximize_and_an_integer_switch() -> None:
+    """An integer switch (``layers`` decides which ``units_i`` exist) takes its value at
+    random and each value gets its own CMA-ES; maximising flips MaxUCB's ranking too."""
 
     def objective(trial: trimtab.Trial) -> float:
-        x = trial.suggest_float("x", -1, 1)
-        branch = trial.suggest_categorical("branch", ["flat", "deep"])
-        if branch == "flat":
-            return x**2 + 1 + trial.suggest_float("f", 0, 1) * 0.1
-        d = trial.suggest_float("d", -5, 5)
-        return x**2 + 10 * min(abs(d - 4.5), 1.0)  # 10 on average, 0 near d = 4.5
+        layers = trial.suggest_int("layers", 1, 3)
+        units = [trial.suggest_int(f"units_{i}", 1, 64, log=True) for i in range(layers)]
+        kind = trial.suggest_categorical("kind", ["good", "bad"])
+        lr = trial.suggest_float("lr", 1e-4, 1, log=True)
+        score = -abs(math.log10(lr) + 2) - sum(abs(u - 16) for u in units) / 64
+        return score if kind == "good" else score - 1 - trial.suggest_float("noise", 0, 1)
 
-    study = trimtab.create_study(sampler=CMAESSampler(seed=0))
-    study.optimize(objective, n_trials=150)
-    late = study.trials[50:]
-    assert all(t.system_attrs["cma:names"] == ["x"] for t in late)
-    assert sum(t.params["branch"] == "deep" for t in late) >= 40
-    assert sorted(abs(t.params["x"]) for t in late)[50] < 0.25  # x is still searched
+    study = trimtab.create_study(direction="maximize", sampler=CMAESSampler(seed=0))
+    study.optimize(objective, n_trials=120)
+    late = study.trials[60:]
+    assert {t.params["layers"] for t in late} == {1, 2, 3}
+    assert sum(t.params["kind"] == "good" for t in late) >= 45
+    for t in late:
+        names = t.system_attrs["cma:names"]
+        assert [n for n in names if n.startswith("units")] == [
+            f"units_{i}" for i in range(t.params["layers"])
+        ]
+    assert study.best_value > -0.5
+
+
+def test_a_new_sampler_replays_every_branch() -> None:
+    storage = trimtab.storages.InMemoryStorage()
+    a = trimtab.create_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=5))
+    a.optimize(two_branches, n_trials=60)
+    b = trimtab.load_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=5))
+    b.optimize(two_branches, n_trials=1)
+    c = trimtab.create_study(sampler=CMAESSampler(seed=5))
+    c.optimize(two_branches, n_trials=61)
+    assert dict(b.trials[60].params) == dict(c.trials[60].params)
+    assert "cma:branch" in b.trials[60].system_attrs

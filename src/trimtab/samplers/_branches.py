@@ -61,6 +61,7 @@ class Switches:
         self.names: set[str] = set()
         self.checked_union: set[str] = set()
         self.checked_at = 0
+        self.arms = Arms()
 
     def update(self, study: Study) -> set[str]:
         shared = self.state.update(study, groups=True)
@@ -79,6 +80,58 @@ class Switches:
         return self.names
 
 
+class Tally:
+    """One switch's record: how many trials took each choice, the best loss each reached, and
+    the range of the losses of every trial that has the switch."""
+
+    __slots__ = ("best", "dist", "hi", "lo", "pulls")
+
+    def __init__(self, dist: CategoricalDistribution) -> None:
+        self.dist = dist
+        self.pulls = np.zeros(len(dist.choices), dtype=np.int64)
+        self.best = np.full(len(dist.choices), math.inf)
+        self.lo, self.hi = math.inf, -math.inf
+
+    def add(self, name: str, t: FrozenTrial, sign: float) -> None:
+        """Count ``t`` if it has the switch ``name`` with this distribution."""
+        params = proposed_params(t) if t.state is TrialState.RUNNING else t._params
+        if name not in params:
+            return
+        stored = t._distributions.get(name)
+        if stored is not None and not same(stored, self.dist):
+            return
+        value = params[name]
+        if not self.dist.contains(value):
+            return
+        i = self.dist.index_of(value)
+        self.pulls[i] += 1
+        if t.state is TrialState.COMPLETE and t.values:
+            loss = sign * t.values[0]
+            if math.isfinite(loss):
+                self.best[i] = min(self.best[i], loss)
+                self.lo, self.hi = min(self.lo, loss), max(self.hi, loss)
+
+    def copy(self) -> Tally:
+        out = Tally.__new__(Tally)
+        out.dist, out.pulls, out.best = self.dist, self.pulls.copy(), self.best.copy()
+        out.lo, out.hi = self.lo, self.hi
+        return out
+
+    def pick(self, alpha: float | None = None) -> int | None:
+        """MaxUCB's choice; ``None`` when no trial that has the switch has a value."""
+        alpha = ALPHA if alpha is None else alpha
+        untried = np.flatnonzero(self.pulls == 0)
+        if untried.size:
+            return int(untried[0])
+        if not math.isfinite(self.lo):
+            return None
+        span = self.hi - self.lo if self.hi > self.lo else 1.0
+        best = self.best
+        reward = np.where(np.isfinite(best), 0.99 - 0.98 * (best - self.lo) / span, 0.0)
+        score = reward + (alpha * math.log(int(self.pulls.sum())) / self.pulls) ** 2
+        return int(np.argmax(score))
+
+
 def choose(
     name: str,
     dist: CategoricalDistribution,
@@ -90,37 +143,62 @@ def choose(
     ``trials`` that have it; ``sign`` turns a value into a loss (-1 when maximising);
     ``alpha`` by default ``ALPHA``. ``None`` when no trial that has it has finished with a
     value."""
-    alpha = ALPHA if alpha is None else alpha
-    k = len(dist.choices)
-    pulls = np.zeros(k, dtype=np.int64)
-    best = np.full(k, math.inf)
-    lo, hi = math.inf, -math.inf
+    tally = Tally(dist)
     for t in trials:
-        params = proposed_params(t) if t.state is TrialState.RUNNING else t._params
-        if name not in params:
-            continue
-        stored = t._distributions.get(name)
-        if stored is not None and not same(stored, dist):
-            continue
-        value = params[name]
-        if not dist.contains(value):
-            continue
-        i = dist.index_of(value)
-        pulls[i] += 1
-        if t.state is TrialState.COMPLETE and t.values:
-            loss = sign * t.values[0]
-            if math.isfinite(loss):
-                best[i] = min(best[i], loss)
-                lo, hi = min(lo, loss), max(hi, loss)
-    untried = np.flatnonzero(pulls == 0)
-    if untried.size:
-        return int(untried[0])
-    if not math.isfinite(lo):
-        return None
-    span = hi - lo if hi > lo else 1.0
-    reward = np.where(np.isfinite(best), 0.99 - 0.98 * (best - lo) / span, 0.0)
-    score = reward + (alpha * math.log(int(pulls.sum())) / pulls) ** 2
-    return int(np.argmax(score))
+        tally.add(name, t, sign)
+    return tally.pick(alpha)
+
+
+FINISHED = frozenset((TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED))
+
+
+class Arms:
+    """Per study: MaxUCB's record of each categorical parameter, kept incrementally: a
+    finished trial (COMPLETE, FAILED or PRUNED: it never changes again) is read once, the
+    others at each choice, so a choice costs a pass over the trials' states, not over their
+    parameters. The same choices as ``choose`` over the same trials."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.tallies: dict[str, Tally] = {}
+        self.sign = 0.0
+
+    def choose(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        switches: Mapping[str, CategoricalDistribution],
+        alpha: float | None = None,
+    ) -> dict[str, int | None]:
+        """``choose`` for each of ``switches`` from the trials the study's pruner calls
+        comparable to ``trial`` (when it keeps a subset, from those alone, read in full)."""
+        others = [t for t in study.get_trials() if t.number != trial.number]
+        trials = study.pruner.comparable_trials(study, trial.number, others)
+        sign = -1.0 if study.directions[0] == StudyDirection.MAXIMIZE else 1.0
+        if len(trials) < len(others):
+            return {k: choose(k, d, trials, sign, alpha) for k, d in switches.items()}
+        if sign != self.sign:  # (the study's direction: set once)
+            self.seen, self.tallies, self.sign = set(), {}, sign
+        running = []
+        for t in trials:
+            if t.state not in FINISHED:
+                running.append(t)
+            elif t.trial_id not in self.seen:
+                self.seen.add(t.trial_id)
+                for k, d in t._distributions.items():
+                    if isinstance(d, CategoricalDistribution):
+                        self.tallies.setdefault(k, Tally(d)).add(k, t, sign)
+        out: dict[str, int | None] = {}
+        for name, dist in switches.items():
+            kept = self.tallies.get(name)
+            if kept is not None and not same(kept.dist, dist):
+                out[name] = choose(name, dist, trials, sign, alpha)
+                continue
+            tally = Tally(dist) if kept is None else kept.copy()
+            for t in running:
+                tally.add(name, t, sign)
+            out[name] = tally.pick(alpha)
+        return out
 
 
 def study_branches(
@@ -136,13 +214,13 @@ def study_branches(
     switches = memo.update(study)
     if not any(name in switches for name in space):
         return None
-    others = [t for t in study.get_trials() if t.number != trial.number]
-    trials = study.pruner.comparable_trials(study, trial.number, others)
-    sign = -1.0 if study.directions[0] == StudyDirection.MAXIMIZE else 1.0
-    out: dict[str, int] = {}
-    for name, dist in space.items():
-        if name in switches and isinstance(dist, CategoricalDistribution):
-            arm = choose(name, dist, trials, sign)
-            if arm is not None:
-                out[name] = arm
-    return out or None
+    picked = memo.arms.choose(
+        study,
+        trial,
+        {
+            k: d
+            for k, d in space.items()
+            if k in switches and isinstance(d, CategoricalDistribution)
+        },
+    )
+    return {k: arm for k, arm in picked.items() if arm is not None} or None
