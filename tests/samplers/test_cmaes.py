@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 
@@ -13,6 +14,21 @@ from trimtab.samplers import CMAESSampler
 
 def sphere(trial: trimtab.Trial) -> float:
     return sum((trial.suggest_float(f"x{i}", -5, 5) - 1) ** 2 for i in range(3))
+
+
+def replayed(
+    objective: Callable[[trimtab.Trial], float], seed: int, n: int
+) -> tuple[trimtab.trial.FrozenTrial, trimtab.trial.FrozenTrial]:
+    """Trial ``n`` proposed by a fresh sampler loading a stored ``n``-trial history, and by
+    the sampler that ran the whole study: a new process must propose what the old one would."""
+    storage = trimtab.storages.InMemoryStorage()
+    a = trimtab.create_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=seed))
+    a.optimize(objective, n_trials=n)
+    b = trimtab.load_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=seed))
+    b.optimize(objective, n_trials=1)
+    c = trimtab.create_study(sampler=CMAESSampler(seed=seed))
+    c.optimize(objective, n_trials=n + 1)
+    return b.trials[n], c.trials[n]
 
 
 def test_converges_on_a_sphere() -> None:
@@ -65,15 +81,9 @@ def test_integers_and_categoricals_are_optimised_jointly() -> None:
 
 
 def test_a_mixed_history_is_replayed_by_a_new_sampler() -> None:
-    storage = trimtab.storages.InMemoryStorage()
-    a = trimtab.create_study(study_name="m", storage=storage, sampler=CMAESSampler(seed=2))
-    a.optimize(mixed, n_trials=30)
-    b = trimtab.load_study(study_name="m", storage=storage, sampler=CMAESSampler(seed=2))
-    b.optimize(mixed, n_trials=1)
-    c = trimtab.create_study(sampler=CMAESSampler(seed=2))
-    c.optimize(mixed, n_trials=31)
-    assert dict(b.trials[30].params) == dict(c.trials[30].params)
-    assert b.trials[30].system_attrs["cma:generation"] >= 2  # generations were told
+    loaded, warm = replayed(mixed, 2, 30)
+    assert dict(loaded.params) == dict(warm.params)
+    assert loaded.system_attrs["cma:generation"] >= 2  # generations were told
 
 
 def test_only_categorical_parameters() -> None:
@@ -94,14 +104,8 @@ def test_reproducible_and_a_new_sampler_replays_the_history() -> None:
 
     assert params(CMAESSampler(seed=3), 25) == params(CMAESSampler(seed=3), 25)
     # a fresh sampler on an existing history replays it and proposes what the old one would
-    storage = trimtab.storages.InMemoryStorage()
-    a = trimtab.create_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=5))
-    a.optimize(sphere, n_trials=20)
-    b = trimtab.load_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=5))
-    b.optimize(sphere, n_trials=1)
-    c = trimtab.create_study(sampler=CMAESSampler(seed=5))
-    c.optimize(sphere, n_trials=21)
-    assert dict(b.trials[20].params) == dict(c.trials[20].params)
+    loaded, warm = replayed(sphere, 5, 20)
+    assert dict(loaded.params) == dict(warm.params)
 
 
 def test_failed_trials_and_maximize() -> None:
@@ -200,12 +204,6 @@ def test_branches_with_maximize_and_an_integer_switch() -> None:
 
 
 def test_a_new_sampler_replays_every_branch() -> None:
-    storage = trimtab.storages.InMemoryStorage()
-    a = trimtab.create_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=5))
-    a.optimize(two_branches, n_trials=60)
-    b = trimtab.load_study(study_name="s", storage=storage, sampler=CMAESSampler(seed=5))
-    b.optimize(two_branches, n_trials=1)
-    c = trimtab.create_study(sampler=CMAESSampler(seed=5))
-    c.optimize(two_branches, n_trials=61)
-    assert dict(b.trials[60].params) == dict(c.trials[60].params)
-    assert "cma:branch" in b.trials[60].system_attrs
+    loaded, warm = replayed(two_branches, 5, 60)
+    assert dict(loaded.params) == dict(warm.params)
+    assert "cma:branch" in loaded.system_attrs
